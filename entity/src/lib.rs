@@ -1,0 +1,1 @@
+//! sea-orm entities only: one module per table, no business logic.

@@ -1,0 +1,15 @@
+//! The one migration set, for SQLite and PostgreSQL alike: portable types only, never `entity`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_signing_keys;
+
+/// Applies the migrations in order.
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_signing_keys::Migration)]
+    }
+}

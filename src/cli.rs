@@ -1,0 +1,98 @@
+//! The command line (DESIGN.md §4): `serve` (default), `migrate`, `create-admin`, `seed-demo`, `openapi`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use migration::MigratorTrait;
+use secrecy::ExposeSecret;
+
+use crate::config::{self, Settings};
+use crate::{db, startup::Application, telemetry};
+
+/// motcua — the one-stop (một cửa) public-service backend.
+///
+/// With no command it serves the API. Configuration comes from MOTCUA_* environment variables
+/// (see the README), optionally from a motcua.toml file. By default it uses an SQLite file
+/// `motcua.db` in the current directory and listens on 127.0.0.1:8080.
+#[derive(Debug, Parser)]
+#[command(name = "motcua", version, about, long_about)]
+pub struct Cli {
+    /// Read settings from this TOML file (default: ./motcua.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (migrates the database first unless MOTCUA_MIGRATE_ON_START=false).
+    Serve,
+    /// Apply pending database migrations and exit; `--status` only lists them.
+    Migrate {
+        /// List applied and pending migrations without changing anything.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Print the OpenAPI 3.1 document (JSON) to standard output.
+    Openapi,
+}
+
+/// Runs the command and turns any failure into a message on stderr and exit code 1.
+pub fn main(cli: Cli) -> ExitCode {
+    telemetry::init("info");
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Openapi) = cli.command {
+        let document = crate::openapi::document().to_pretty_json().context("serialise the OpenAPI document")?;
+        println!("{document}");
+        return Ok(());
+    }
+    let settings = config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate { status } => migrate(&settings, status).await,
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await
+}
+
+async fn migrate(settings: &Settings, status_only: bool) -> anyhow::Result<()> {
+    let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+    if status_only {
+        for m in migration::Migrator::get_applied_migrations(&db).await? {
+            println!("applied  {}", m.name());
+        }
+        for m in migration::Migrator::get_pending_migrations(&db).await? {
+            println!("pending  {}", m.name());
+        }
+        return Ok(());
+    }
+    let pending = migration::Migrator::get_pending_migrations(&db).await?.len();
+    migration::Migrator::up(&db, None).await.context("apply migrations")?;
+    println!("applied {pending} migration(s); the database is current");
+    Ok(())
+}

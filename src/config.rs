@@ -1,0 +1,184 @@
+//! Settings: `MOTCUA_*` environment variables first, an optional `motcua.toml` for the same keys,
+//! and a working default for everything (DESIGN.md §3).
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Everything the service needs to start, passed down from `main` (no global).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// `postgres://…` or `sqlite://path?mode=rwc`. Env: `MOTCUA_DATABASE_URL`.
+    #[serde(default = "defaults::database_url")]
+    pub database_url: SecretString,
+    /// Address to bind. Env: `MOTCUA_LISTEN`; `127.0.0.1:0` picks a free port (tests).
+    #[serde(default = "defaults::listen")]
+    pub listen: String,
+    /// Root of the local object store (attachments, results) and of the mail drop. Env: `MOTCUA_DATA_DIR`.
+    #[serde(default = "defaults::data_dir")]
+    pub data_dir: PathBuf,
+    /// Signing key for access tokens; unset: generated on first start and kept in the database.
+    /// Env: `MOTCUA_JWT_SECRET`.
+    #[serde(default)]
+    pub jwt_secret: Option<SecretString>,
+    /// `smtp://host:port`; unset: mail is written as .eml files under `data_dir/mail`. Env: `MOTCUA_SMTP_URL`.
+    #[serde(default)]
+    pub smtp_url: Option<SecretString>,
+    /// Base URL of the national portal adapter; unset: outbound sync disabled.
+    /// Env: `MOTCUA_NATIONAL_PORTAL_URL`.
+    #[serde(default)]
+    pub national_portal_url: Option<String>,
+    /// Load the demo catalogue; unset: only when the database is new and SQLite. Env: `MOTCUA_DEMO`.
+    #[serde(default)]
+    pub demo: Option<bool>,
+    /// Origins of the citizen web frontend allowed by CORS, comma separated; none by default.
+    /// Env: `MOTCUA_CORS_ORIGINS`.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// Run pending migrations when serving starts. Env: `MOTCUA_MIGRATE_ON_START`.
+    #[serde(default = "defaults::yes")]
+    pub migrate_on_start: bool,
+    /// Largest accepted JSON body in bytes. Env: `MOTCUA_JSON_LIMIT_BYTES`.
+    #[serde(default = "defaults::json_limit_bytes")]
+    pub json_limit_bytes: usize,
+    /// HTTP worker threads; unset: one per CPU core. Env: `MOTCUA_WORKERS`.
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// Database connection pool size. Env: `MOTCUA_DB_MAX_CONNECTIONS`.
+    #[serde(default = "defaults::db_max_connections")]
+    pub db_max_connections: u32,
+    /// Public base URL of the citizen frontend or this service, used in links sent by e-mail.
+    /// Env: `MOTCUA_PUBLIC_URL`.
+    #[serde(default = "defaults::public_url")]
+    pub public_url: String,
+}
+
+mod defaults {
+    use std::path::PathBuf;
+
+    use secrecy::SecretString;
+
+    pub fn database_url() -> SecretString {
+        SecretString::from("sqlite://motcua.db?mode=rwc")
+    }
+    pub fn listen() -> String {
+        "127.0.0.1:8080".to_owned()
+    }
+    pub fn data_dir() -> PathBuf {
+        PathBuf::from("./data")
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn json_limit_bytes() -> usize {
+        1024 * 1024
+    }
+    pub fn db_max_connections() -> u32 {
+        16
+    }
+    pub fn public_url() -> String {
+        "http://127.0.0.1:8080".to_owned()
+    }
+}
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("could not read the configuration: {0}")]
+    Source(#[from] config::ConfigError),
+    #[error("invalid setting {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// Loads the settings: defaults, then `file` (or `./motcua.toml` when it exists), then the environment.
+///
+/// # Errors
+/// [`SettingsError`] when the file cannot be parsed or a value is invalid.
+pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+    let mut builder = config::Config::builder();
+    let default_file = Path::new("motcua.toml");
+    match file {
+        Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
+        None if default_file.exists() => builder = builder.add_source(config::File::from(default_file).required(false)),
+        None => {}
+    }
+    builder = builder.add_source(
+        config::Environment::with_prefix("MOTCUA")
+            .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("cors_origins"),
+    );
+    let settings: Settings = builder.build()?.try_deserialize()?;
+    settings.validate()
+}
+
+impl Settings {
+    /// Settings for a given database with every other value at its default (tests, tools).
+    pub fn with_database(database_url: &str) -> Self {
+        Self {
+            database_url: SecretString::from(database_url),
+            listen: defaults::listen(),
+            data_dir: defaults::data_dir(),
+            jwt_secret: None,
+            smtp_url: None,
+            national_portal_url: None,
+            demo: None,
+            cors_origins: Vec::new(),
+            migrate_on_start: true,
+            json_limit_bytes: defaults::json_limit_bytes(),
+            workers: None,
+            db_max_connections: defaults::db_max_connections(),
+            public_url: defaults::public_url(),
+        }
+    }
+
+    /// Whether the configured database is SQLite (the embedded default).
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+
+    fn validate(mut self) -> Result<Self, SettingsError> {
+        let url = self.database_url.expose_secret();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_DATABASE_URL",
+                message: "expected a sqlite://… or postgres://… URL".to_owned(),
+            });
+        }
+        if self.json_limit_bytes < 1024 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_JSON_LIMIT_BYTES",
+                message: "must be at least 1024".to_owned(),
+            });
+        }
+        if self.db_max_connections == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_DB_MAX_CONNECTIONS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        if let Some(secret) = &self.jwt_secret {
+            // A short or placeholder secret makes every token forgeable; refuse it rather than warn.
+            let s = secret.expose_secret();
+            if s.len() < 32 || s.contains("change") || s.contains("secret") {
+                return Err(SettingsError::Invalid {
+                    key: "MOTCUA_JWT_SECRET",
+                    message: "must be at least 32 random characters (leave unset to generate one)".to_owned(),
+                });
+            }
+        }
+        self.cors_origins.retain(|o| !o.trim().is_empty());
+        for origin in &mut self.cors_origins {
+            *origin = origin.trim().trim_end_matches('/').to_owned();
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(SettingsError::Invalid {
+                    key: "MOTCUA_CORS_ORIGINS",
+                    message: format!("{origin:?} is not an http(s) origin"),
+                });
+            }
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        Ok(self)
+    }
+}

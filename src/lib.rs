@@ -1,0 +1,18 @@
+//! motcua — backend of a Vietnamese provincial online public-service portal (cổng dịch vụ công).
+//!
+//! See DESIGN.md for the architecture: each capability folder owns its HTTP handlers, use cases,
+//! domain rules and storage; `startup` wires them into one actix-web application.
+
+// Tests may unwrap: a panic there is a failed assertion.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod calendar;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain_types;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,159 @@
+//! Building and running the HTTP application: state, middleware, routes, graceful shutdown.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::{http::header, middleware::from_fn, web, App, HttpServer};
+use anyhow::Context;
+use migration::MigratorTrait;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::http::metrics::HttpMetrics;
+use crate::http::{extractors, middleware, ops};
+use crate::openapi::ApiDoc;
+use crate::{db, error::ApiError};
+
+/// What every handler can reach: shared, cheap to clone, nothing another replica would need.
+pub struct AppState {
+    /// Connection pool.
+    pub db: DatabaseConnection,
+    /// Settings loaded at start.
+    pub settings: Settings,
+    /// Operational metrics of this process.
+    pub metrics: HttpMetrics,
+}
+
+/// Every documented route: operations at the root, the API under `/api/v1`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    ops::routes(cfg);
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_v1_routes));
+}
+
+fn api_v1_routes(_cfg: &mut ServiceConfig) {}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, migrates (unless disabled), binds the listener and builds the server.
+    ///
+    /// # Errors
+    /// When the database is unreachable, a migration fails or the address cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("create the data directory {}", settings.data_dir.display()))?;
+        let db = db::connect(settings.database_url.expose_secret(), settings.db_max_connections).await?;
+        if settings.migrate_on_start {
+            migration::Migrator::up(&db, None).await.context("run database migrations")?;
+        }
+        let listener = TcpListener::bind(&settings.listen).with_context(|| format!("bind {}", settings.listen))?;
+        let port = listener.local_addr().context("read the bound address")?.port();
+        tracing::info!(address = %listener.local_addr().context("read the bound address")?, "listening");
+        let workers = settings.workers;
+        let state = web::Data::new(AppState { db, settings, metrics: HttpMetrics::new()? });
+        let api = crate::openapi::document();
+        let server = HttpServer::new(move || {
+            let json_limit = state.settings.json_limit_bytes;
+            App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .configure(routes)
+                .into_app()
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+                .app_data(state.clone())
+                .app_data(extractors::json_config(json_limit))
+                .app_data(extractors::query_config())
+                .app_data(extractors::path_config())
+                .app_data(extractors::form_config(json_limit))
+                .default_service(web::to(route_not_found))
+                .wrap(cors(&state.settings.cors_origins))
+                .wrap(from_fn(middleware::request_context))
+                .wrap(middleware::security_headers())
+        })
+        .disable_signals()
+        .listen(listener)
+        .context("start listening")?;
+        let server = match workers {
+            Some(n) => server.workers(n),
+            None => server,
+        }
+        .shutdown_timeout(30)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The bound port (useful with `127.0.0.1:0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting and drains in-flight requests.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutdown requested; draining in-flight requests");
+            handle.stop(true).await;
+        });
+        self.server.await.context("run the HTTP server")
+    }
+}
+
+async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found("route_not_found", format!("no route matches {} {}", req.method(), req.path())))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .allowed_header("idempotency-key")
+        .allowed_header("x-request-id")
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers(["x-request-id"])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,6 @@
+//! Black-box HTTP tests: each test spawns the application on port 0 with a fresh database
+//! (a temporary SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
+#![allow(clippy::unwrap_used)]
+
+mod foundation;
+mod helpers;
