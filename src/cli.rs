@@ -38,6 +38,22 @@ pub enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Create an administrator account; reads the password from standard input (one line).
+    ///
+    /// Example: `echo 'a long passphrase' | motcua create-admin --email admin@tinh.gov.vn`
+    CreateAdmin {
+        /// E-mail the administrator signs in with.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long, default_value = "Quản trị hệ thống")]
+        full_name: String,
+        /// Limit the administrator to one agency (QCVN 102 code); province-wide when omitted.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Load the demo agencies and demo staff accounts (idempotent).
+    SeedDemo,
     /// Print the OpenAPI 3.1 document (JSON) to standard output.
     Openapi,
 }
@@ -71,8 +87,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate { status } => migrate(&settings, status).await,
+        Command::CreateAdmin { email, full_name, agency } => create_admin(&settings, email, full_name, agency).await,
+        Command::SeedDemo => {
+            let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+            migration::Migrator::up(&db, None).await.context("apply migrations")?;
+            let report = crate::demo::seed(&db).await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
+}
+
+async fn create_admin(
+    settings: &Settings,
+    email: String,
+    full_name: String,
+    agency: Option<String>,
+) -> anyhow::Result<()> {
+    use crate::domain_types::{AgencyCode, Email, FullName, Password};
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    let email = Email::try_from(email)?;
+    let full_name = FullName::try_from(full_name)?;
+    let password = Password::try_from(password)?;
+    let agency = agency.map(AgencyCode::try_from).transpose()?;
+    let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+    migration::Migrator::up(&db, None).await.context("apply migrations")?;
+    let hasher = crate::identity::password::PasswordHasher::new()?;
+    let roles = [crate::domain_types::Role::Admin];
+    let account =
+        crate::identity::service::create_staff_account(&db, &hasher, email, full_name, password, agency, &roles)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created administrator {} ({})", account.email, account.id);
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

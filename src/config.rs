@@ -52,6 +52,9 @@ pub struct Settings {
     /// Env: `MOTCUA_PUBLIC_URL`.
     #[serde(default = "defaults::public_url")]
     pub public_url: String,
+    /// Sender of the e-mail motcua sends. Env: `MOTCUA_MAIL_FROM`.
+    #[serde(default = "defaults::mail_from")]
+    pub mail_from: String,
 }
 
 mod defaults {
@@ -76,6 +79,9 @@ mod defaults {
     }
     pub fn db_max_connections() -> u32 {
         16
+    }
+    pub fn mail_from() -> String {
+        "Cổng dịch vụ công <no-reply@motcua.local>".to_owned()
     }
     pub fn public_url() -> String {
         "http://127.0.0.1:8080".to_owned()
@@ -130,6 +136,7 @@ impl Settings {
             workers: None,
             db_max_connections: defaults::db_max_connections(),
             public_url: defaults::public_url(),
+            mail_from: defaults::mail_from(),
         }
     }
 

@@ -139,6 +139,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 §3: tell the client which scheme to use.
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"motcua\"")));
+        }
         if let Some(seconds) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }

@@ -7,12 +7,16 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod calendar;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain_types;
 pub mod error;
 pub mod http;
+pub mod identity;
+pub mod notify;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;

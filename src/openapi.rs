@@ -16,6 +16,9 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
+        (name = "identity", description = "Registration, sign-in, tokens and the caller"),
+        (name = "catalog", description = "Agencies and procedures"),
+        (name = "admin", description = "Administration: agencies, staff, API clients, keys, personal-data log"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),

@@ -28,6 +28,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Operational metrics of this process.
     pub metrics: HttpMetrics,
+    /// Keys, password hashing and mail for identity.
+    pub identity: crate::identity::service::Identity,
 }
 
 /// Every documented route: operations at the root, the API under `/api/v1`.
@@ -36,7 +38,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_v1_routes));
 }
 
-fn api_v1_routes(_cfg: &mut ServiceConfig) {}
+fn api_v1_routes(cfg: &mut ServiceConfig) {
+    crate::identity::routes(cfg);
+    crate::catalog::routes(cfg);
+}
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -53,14 +58,23 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("create the data directory {}", settings.data_dir.display()))?;
         let db = db::connect(settings.database_url.expose_secret(), settings.db_max_connections).await?;
+        let is_new = migration::Migrator::get_applied_migrations(&db).await.map(|m| m.is_empty()).unwrap_or(false);
         if settings.migrate_on_start {
             migration::Migrator::up(&db, None).await.context("run database migrations")?;
+        }
+        // Demo data by default only for a brand-new embedded database (DESIGN.md §3).
+        if settings.demo.unwrap_or(is_new && settings.is_sqlite()) {
+            let report = crate::demo::seed(&db).await.context("load the demo data")?;
+            tracing::info!(%report, "demo data");
         }
         let listener = TcpListener::bind(&settings.listen).with_context(|| format!("bind {}", settings.listen))?;
         let port = listener.local_addr().context("read the bound address")?.port();
         tracing::info!(address = %listener.local_addr().context("read the bound address")?, "listening");
         let workers = settings.workers;
-        let state = web::Data::new(AppState { db, settings, metrics: HttpMetrics::new()? });
+        let identity = crate::identity::service::bootstrap(&db, &settings)
+            .await
+            .map_err(|e| anyhow::anyhow!("prepare identity: {e}"))?;
+        let state = web::Data::new(AppState { db, settings, metrics: HttpMetrics::new()?, identity });
         let api = crate::openapi::document();
         let server = HttpServer::new(move || {
             let json_limit = state.settings.json_limit_bytes;

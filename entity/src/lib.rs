@@ -1,1 +1,10 @@
 //! sea-orm entities only: one module per table, no business logic.
+
+pub mod accounts;
+pub mod agencies;
+pub mod api_clients;
+pub mod email_verifications;
+pub mod login_throttles;
+pub mod personal_data_access_log;
+pub mod refresh_tokens;
+pub mod signing_keys;

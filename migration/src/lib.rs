@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_signing_keys;
+mod m20261125_000002_create_identity;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -10,6 +11,9 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_signing_keys::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_signing_keys::Migration),
+            Box::new(m20261125_000002_create_identity::Migration),
+        ]
     }
 }
