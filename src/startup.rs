@@ -85,7 +85,6 @@ impl Application {
                 .into_app()
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .app_data(state.clone())
-                .app_data(extractors::json_config(json_limit))
                 .app_data(extractors::query_config())
                 .app_data(extractors::path_config())
                 .app_data(extractors::form_config(json_limit))

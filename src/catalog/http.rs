@@ -11,6 +11,7 @@ use super::error::CatalogError;
 use super::service::{self, Agency};
 use crate::domain_types::AgencyCode;
 use crate::error::{ApiError, ProblemDetails};
+use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
 use crate::identity::error::IdentityError;
 use crate::identity::extract::AdminCaller;
@@ -144,7 +145,7 @@ async fn get_agency(state: web::Data<AppState>, code: web::Path<String>) -> Resu
 async fn create_agency(
     state: web::Data<AppState>,
     admin: AdminCaller,
-    body: web::Json<AgencyRequest>,
+    body: Json<AgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if admin.0.agency_code.is_some() {
         return Err(IdentityError::Forbidden.into());
@@ -169,7 +170,7 @@ async fn update_agency(
     state: web::Data<AppState>,
     admin: AdminCaller,
     code: web::Path<String>,
-    body: web::Json<AgencyRequest>,
+    body: Json<AgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if admin.0.agency_code.is_some() {
         return Err(IdentityError::Forbidden.into());

@@ -1,54 +1,11 @@
-//! Extractor configuration: malformed JSON, path and query parameters become problems
-//! (never actix's plain-text 400).
+//! Extractor configuration: malformed path, query and form parameters become problems (never
+//! actix's plain-text 400). JSON bodies use [`super::json::Json`].
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
+use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 
-use crate::error::{ApiError, FieldError};
-
-/// JSON bodies: size limit, content type and syntax errors as problems.
-pub fn json_config(limit_bytes: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit_bytes).error_handler(move |err, _req| {
-        let problem = match &err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the JSON body is larger than the limit of {limit_bytes} bytes"),
-            ),
-            JsonPayloadError::ContentType => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "expected a body with Content-Type: application/json",
-            ),
-            JsonPayloadError::Deserialize(e) if e.is_data() => json_field_problem(&e.to_string()),
-            JsonPayloadError::Deserialize(e) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
-            }
-            other => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body could not be read: {other}"))
-            }
-        };
-        problem.into()
-    })
-}
-
-/// serde reports a data error as text ("invalid value … at line 1 column 9"); our newtypes put the
-/// field name first ("national_id: …"), so lift it into a field error when present.
-fn json_field_problem(message: &str) -> ApiError {
-    let text = message.split(" at line ").next().unwrap_or(message).to_owned();
-    let field = text
-        .split_once(": ")
-        .filter(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '/'))
-        .map(|(name, _)| name.to_owned());
-    match field {
-        Some(field) => {
-            let message = text.split_once(": ").map(|(_, m)| m.to_owned()).unwrap_or_default();
-            ApiError::validation(vec![FieldError { field, message }])
-        }
-        None => ApiError::validation(vec![FieldError { field: "body".to_owned(), message: text }]),
-    }
-}
+use crate::error::ApiError;
 
 /// Query strings: a bad parameter is a 400 `invalid_query` problem.
 pub fn query_config() -> web::QueryConfig {

@@ -18,6 +18,7 @@ use super::extract::{AdminCaller, Caller};
 use super::service::{self, Account, ApiClient, Registration};
 use crate::domain_types::{AgencyCode, Email, FullName, NationalId, Password, Phone, Role};
 use crate::error::{ApiError, ProblemDetails};
+use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
 use crate::http::request_id;
 use crate::startup::AppState;
@@ -79,7 +80,7 @@ pub struct RegisterResponse {
         (status = 409, description = "E-mail or ID number already registered", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 #[post("/auth/register")]
-async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let registration = Registration {
         national_id: b.national_id,
@@ -114,10 +115,7 @@ pub struct StatusResponse {
         (status = 400, description = "Unknown, used or expired token", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 #[post("/auth/verify-email")]
-async fn verify_email(
-    state: web::Data<AppState>,
-    body: web::Json<VerifyEmailRequest>,
-) -> Result<HttpResponse, ApiError> {
+async fn verify_email(state: web::Data<AppState>, body: Json<VerifyEmailRequest>) -> Result<HttpResponse, ApiError> {
     service::verify_email(&state.db, body.token.trim()).await?;
     Ok(HttpResponse::Ok().json(StatusResponse { status: "verified" }))
 }
@@ -135,7 +133,7 @@ pub struct ResendVerificationRequest {
 #[post("/auth/resend-verification")]
 async fn resend_verification(
     state: web::Data<AppState>,
-    body: web::Json<ResendVerificationRequest>,
+    body: Json<ResendVerificationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::resend_verification(&state.db, &state.identity, &body.email).await?;
     Ok(HttpResponse::Accepted().json(StatusResponse { status: "accepted" }))
@@ -187,7 +185,7 @@ fn token_response(pair: service::TokenPair) -> HttpResponse {
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let address = req.peer_addr().map(|a| a.ip().to_string());
     let LoginRequest { username, password } = body.into_inner();
@@ -209,7 +207,7 @@ pub struct RefreshRequest {
         (status = 401, description = "Invalid, expired, revoked or reused token", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 #[post("/auth/refresh")]
-async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let pair = service::refresh(&state.db, &state.identity, body.refresh_token.trim()).await?;
     Ok(token_response(pair))
 }
@@ -218,7 +216,7 @@ async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) ->
 #[utoipa::path(tag = "identity", operation_id = "logout", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out (also for an unknown token)")))]
 #[post("/auth/logout")]
-async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     service::logout(&state.db, body.refresh_token.trim()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -281,7 +279,7 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 async fn token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Either<web::Form<TokenRequest>, web::Json<TokenRequest>>,
+    body: Either<web::Form<TokenRequest>, Json<TokenRequest>>,
 ) -> Result<HttpResponse, ApiError> {
     let body = match body {
         Either::Left(form) => form.into_inner(),
@@ -437,7 +435,7 @@ impl From<Account> for StaffResponse {
 async fn create_staff(
     state: web::Data<AppState>,
     admin: AdminCaller,
-    body: web::Json<CreateStaffRequest>,
+    body: Json<CreateStaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let new = service::NewStaff {
@@ -508,7 +506,7 @@ async fn update_staff(
     state: web::Data<AppState>,
     admin: AdminCaller,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateStaffRequest>,
+    body: Json<UpdateStaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let account = service::update_staff(&state.db, &admin.0, id.into_inner(), b.active, b.roles).await?;
@@ -576,7 +574,7 @@ pub struct ApiClientCreatedResponse {
 async fn create_api_client(
     state: web::Data<AppState>,
     admin: AdminCaller,
-    body: web::Json<CreateApiClientRequest>,
+    body: Json<CreateApiClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let name = b.name.trim().to_owned();
@@ -639,7 +637,7 @@ async fn update_api_client(
     state: web::Data<AppState>,
     admin: AdminCaller,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateApiClientRequest>,
+    body: Json<UpdateApiClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let client = service::set_api_client_active(&state.db, &admin.0, id.into_inner(), body.active).await?;
     Ok(HttpResponse::Ok().json(ApiClientResponse::from(client)))

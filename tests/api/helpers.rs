@@ -130,3 +130,169 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
     }
     body
 }
+
+/// Password used for test accounts.
+pub const PASSWORD: &str = "Ho-Chi-Minh-1890-May";
+
+/// Agency codes used by tests.
+pub const AGENCY_A: &str = "000.17.22.H56";
+pub const AGENCY_B: &str = "000.18.22.H56";
+
+/// A signed-in principal's tokens.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub async fn post_json_as(&self, path: &str, body: &Value, token: &str) -> Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("send request")
+    }
+
+    pub async fn patch_json_as(&self, path: &str, body: &Value, token: &str) -> Response {
+        self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("send request")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("send request")
+    }
+
+    /// Signs in and returns the session, asserting success.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let response = self
+            .post_json("/api/v1/auth/login", &serde_json::json!({"username": username, "password": password}))
+            .await;
+        assert_eq!(response.status(), 200, "login of {username} failed: {}", response.text().await.unwrap_or_default());
+        let body: Value = response.json().await.unwrap();
+        let me: Value = self.get_as("/api/v1/me", body["access_token"].as_str().unwrap()).await.json().await.unwrap();
+        Session {
+            id: me["id"].as_str().unwrap().to_owned(),
+            access_token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A province-wide administrator, created the way `motcua create-admin` does.
+    pub async fn admin(&self) -> Session {
+        let email = format!("admin-{}@tinh.gov.vn", Uuid::new_v4().simple());
+        let db = motcua::db::connect(self.db.url(), 2).await.unwrap();
+        let hasher = motcua::identity::password::PasswordHasher::new().unwrap();
+        motcua::identity::service::create_staff_account(
+            &db,
+            &hasher,
+            email.clone().try_into().unwrap(),
+            "Quản Trị Viên".to_owned().try_into().unwrap(),
+            PASSWORD.to_owned().try_into().unwrap(),
+            None,
+            &[motcua::domain_types::Role::Admin],
+        )
+        .await
+        .unwrap();
+        self.login(&email, PASSWORD).await
+    }
+
+    /// Creates an agency through the admin API.
+    pub async fn agency(&self, admin: &Session, code: &str) {
+        let body = serde_json::json!({"code": code, "name": format!("UBND xã {code}"), "level": "commune"});
+        let response = self.post_json_as("/api/v1/admin/agencies", &body, &admin.access_token).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    }
+
+    /// Creates a staff member with `roles` in `agency` and signs them in.
+    pub async fn staff(&self, admin: &Session, agency: &str, roles: &[&str]) -> Session {
+        let email = format!("staff-{}@xa.gov.vn", Uuid::new_v4().simple());
+        let body = serde_json::json!({"email": email, "full_name": "Cán Bộ Xã", "password": PASSWORD,
+            "agency_code": agency, "roles": roles});
+        let response = self.post_json_as("/api/v1/admin/staff", &body, &admin.access_token).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        self.login(&email, PASSWORD).await
+    }
+
+    /// Registers a citizen (without verifying); returns the e-mail used.
+    pub async fn register(&self, national_id: &str) -> String {
+        let email = format!("cong.dan.{}@example.vn", Uuid::new_v4().simple());
+        let response = self
+            .post_json(
+                "/api/v1/auth/register",
+                &serde_json::json!({"national_id": national_id, "full_name": "Nguyễn Thị Ánh", "email": email,
+                    "password": PASSWORD, "privacy_consent": true, "phone": "0912 345 678"}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        email
+    }
+
+    /// Registers, verifies and signs a citizen in.
+    pub async fn citizen(&self, national_id: &str) -> Session {
+        let email = self.register(national_id).await;
+        let token = self.verification_token(&email);
+        let response = self.post_json("/api/v1/auth/verify-email", &serde_json::json!({"token": token})).await;
+        assert_eq!(response.status(), 200);
+        self.login(&email, PASSWORD).await
+    }
+
+    /// The token of the latest verification mail sent to `email` (from the .eml drop).
+    pub fn verification_token(&self, email: &str) -> String {
+        let dir = self.data_dir.path().join("mail");
+        let mut newest: Option<(std::time::SystemTime, String)> = None;
+        for entry in std::fs::read_dir(&dir).expect("mail directory") {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("eml") {
+                continue;
+            }
+            let raw = std::fs::read_to_string(&path).unwrap();
+            if !raw.contains(&format!("To: {email}")) {
+                continue;
+            }
+            let body = decode_mail_body(&raw);
+            let token = body
+                .split("verify-email?token=")
+                .nth(1)
+                .map(|rest| {
+                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>()
+                })
+                .expect("link in mail");
+            let modified = entry_modified(&path);
+            if newest.as_ref().is_none_or(|(t, _)| modified >= *t) {
+                newest = Some((modified, token));
+            }
+        }
+        newest.map(|(_, t)| t).unwrap_or_else(|| panic!("no verification mail for {email}"))
+    }
+}
+
+fn entry_modified(path: &std::path::Path) -> std::time::SystemTime {
+    std::fs::metadata(path).and_then(|m| m.modified()).unwrap()
+}
+
+/// Decodes the body of a single-part message (base64 or quoted-printable).
+fn decode_mail_body(raw: &str) -> String {
+    let (headers, body) = raw.split_once("\r\n\r\n").or_else(|| raw.split_once("\n\n")).unwrap();
+    let headers = headers.to_ascii_lowercase();
+    if headers.contains("content-transfer-encoding: base64") {
+        use base64::Engine as _;
+        let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).unwrap()).unwrap()
+    } else if headers.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "").replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 3 <= bytes.len() {
+                if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    } else {
+        body.to_owned()
+    }
+}
