@@ -43,6 +43,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<String> {
                 parent_code: parent.map(str::to_owned),
                 valid_from: None,
                 valid_to: None,
+                office_hours: None,
             };
             catalog::create_agency(db, agency).await?;
             added.push(format!("agency {code}"));

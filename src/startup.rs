@@ -41,6 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::identity::routes(cfg);
     crate::catalog::routes(cfg);
+    crate::calendar::routes(cfg);
 }
 
 /// A bound, ready-to-run server.
@@ -61,6 +62,12 @@ impl Application {
         let is_new = migration::Migrator::get_applied_migrations(&db).await.map(|m| m.is_empty()).unwrap_or(false);
         if settings.migrate_on_start {
             migration::Migrator::up(&db, None).await.context("run database migrations")?;
+        }
+        let seeded = crate::calendar::service::seed_official_if_empty(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("seed the calendar: {e}"))?;
+        if seeded > 0 {
+            tracing::info!(years = seeded, "official working calendar loaded");
         }
         // Demo data by default only for a brand-new embedded database (DESIGN.md §3).
         if settings.demo.unwrap_or(is_new && settings.is_sqlite()) {

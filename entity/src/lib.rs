@@ -3,8 +3,11 @@
 pub mod accounts;
 pub mod agencies;
 pub mod api_clients;
+pub mod calendar_years;
 pub mod email_verifications;
 pub mod login_throttles;
 pub mod personal_data_access_log;
+pub mod procedure_agencies;
+pub mod procedures;
 pub mod refresh_tokens;
 pub mod signing_keys;

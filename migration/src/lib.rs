@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_signing_keys;
 mod m20261125_000002_create_identity;
+mod m20261125_000003_create_calendar;
+mod m20261125_000004_create_procedures;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_signing_keys::Migration),
             Box::new(m20261125_000002_create_identity::Migration),
+            Box::new(m20261125_000003_create_calendar::Migration),
+            Box::new(m20261125_000004_create_procedures::Migration),
         ]
     }
 }

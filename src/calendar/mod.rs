@@ -2,3 +2,9 @@
 //! that turns a reception time and a processing time into a due time, with its explanation.
 
 pub mod domain;
+pub mod error;
+pub mod http;
+pub mod service;
+mod store;
+
+pub use http::routes;

@@ -1,7 +1,7 @@
 //! Catalogue endpoints: agencies (public list and read, admin create and update).
 
 use actix_web::{get, post, put, web, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::domain::AgencyLevel;
 use super::error::CatalogError;
 use super::service::{self, Agency};
+use crate::calendar::domain::OfficeHours;
 use crate::domain_types::AgencyCode;
 use crate::error::{ApiError, ProblemDetails};
 use crate::http::json::Json;
@@ -37,6 +38,10 @@ pub struct AgencyResponse {
     pub valid_from: Option<NaiveDate>,
     /// Last day of validity (mergers close agencies).
     pub valid_to: Option<NaiveDate>,
+    /// Daily office sessions of the desk, `[["07:30:00", "11:30:00"], …]` (the default commune
+    /// schedule when the agency has none of its own).
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub office_hours: Vec<(NaiveTime, NaiveTime)>,
 }
 
 impl From<Agency> for AgencyResponse {
@@ -48,6 +53,7 @@ impl From<Agency> for AgencyResponse {
             parent_code: a.parent_code,
             valid_from: a.valid_from,
             valid_to: a.valid_to,
+            office_hours: a.office_hours.unwrap_or_default().sessions,
         }
     }
 }
@@ -72,6 +78,10 @@ pub struct AgencyRequest {
     /// Last day of validity.
     #[serde(default)]
     pub valid_to: Option<NaiveDate>,
+    /// Office sessions, `{"sessions": [["07:00", "11:30"], ["13:00", "16:30"]]}`; default schedule when omitted.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub office_hours: Option<OfficeHours>,
 }
 
 fn agency_from(code: AgencyCode, b: AgencyRequest) -> Result<Agency, ApiError> {
@@ -86,6 +96,7 @@ fn agency_from(code: AgencyCode, b: AgencyRequest) -> Result<Agency, ApiError> {
         parent_code: b.parent_code.map(|c| c.as_str().to_owned()),
         valid_from: b.valid_from,
         valid_to: b.valid_to,
+        office_hours: b.office_hours,
     })
 }
 

@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::domain::AgencyLevel;
 use super::error::CatalogError;
+use crate::calendar::domain::OfficeHours;
 use crate::http::pagination::Page;
 
 /// An agency as the catalogue sees it.
@@ -20,6 +21,8 @@ pub struct Agency {
     pub parent_code: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
+    /// The desk's own sessions; `None`: the default commune schedule.
+    pub office_hours: Option<OfficeHours>,
 }
 
 impl TryFrom<agencies::Model> for Agency {
@@ -28,6 +31,12 @@ impl TryFrom<agencies::Model> for Agency {
     fn try_from(m: agencies::Model) -> Result<Self, CatalogError> {
         let level = AgencyLevel::parse(&m.level)
             .ok_or_else(|| anyhow::anyhow!("agency {} has unknown level {}", m.code, m.level))?;
+        let office_hours = m
+            .office_hours
+            .as_deref()
+            .map(serde_json::from_str::<OfficeHours>)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("agency {} has invalid stored office hours: {e}", m.code))?;
         Ok(Self {
             code: m.code,
             name: m.name,
@@ -35,8 +44,14 @@ impl TryFrom<agencies::Model> for Agency {
             parent_code: m.parent_code,
             valid_from: m.valid_from,
             valid_to: m.valid_to,
+            office_hours,
         })
     }
+}
+
+fn office_hours_json(agency: &Agency) -> Result<Option<String>, CatalogError> {
+    let json = agency.office_hours.as_ref().map(serde_json::to_string).transpose();
+    Ok(json.map_err(|e| anyhow::anyhow!("write office hours: {e}"))?)
 }
 
 pub(super) async fn find_agency(db: &impl ConnectionTrait, code: &str) -> Result<Option<Agency>, CatalogError> {
@@ -55,6 +70,7 @@ pub(super) async fn insert_agency(
         parent_code: Set(agency.parent_code.clone()),
         valid_from: Set(agency.valid_from),
         valid_to: Set(agency.valid_to),
+        office_hours: Set(office_hours_json(agency)?),
         created_at: Set(now.fixed_offset()),
         updated_at: Set(now.fixed_offset()),
     }
@@ -79,6 +95,7 @@ pub(super) async fn update_agency(
         parent_code: Set(agency.parent_code.clone()),
         valid_from: Set(agency.valid_from),
         valid_to: Set(agency.valid_to),
+        office_hours: Set(office_hours_json(agency)?),
         updated_at: Set(now.fixed_offset()),
         ..Default::default()
     }
