@@ -49,6 +49,11 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<String> {
             added.push(format!("agency {code}"));
         }
     }
+    let agency_codes: Vec<&str> = AGENCIES.iter().map(|(code, ..)| *code).collect();
+    let procedures = crate::catalog::procedure_seed::seed_demo_procedures(db, &agency_codes).await?;
+    if procedures > 0 {
+        added.push(format!("{procedures} procedures"));
+    }
     let hasher = PasswordHasher::new()?;
     for (email, name, agency, roles) in STAFF {
         let agency = agency.map(|code| AgencyCode::try_from(code.to_owned())).transpose()?;

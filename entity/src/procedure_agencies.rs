@@ -20,7 +20,11 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Procedures,
-    #[sea_orm(belongs_to = "super::agencies::Entity", from = "Column::AgencyCode", to = "super::agencies::Column::Code")]
+    #[sea_orm(
+        belongs_to = "super::agencies::Entity",
+        from = "Column::AgencyCode",
+        to = "super::agencies::Column::Code"
+    )]
     Agencies,
 }
 

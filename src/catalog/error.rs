@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 
+use crate::domain_types::Invalid;
 use crate::error::{ApiError, FieldError};
 
 /// What can go wrong in the catalogue.
@@ -17,6 +18,17 @@ pub enum CatalogError {
     ParentIsSelf,
     #[error("valid_to must not be before valid_from")]
     ValidityReversed,
+    #[error("procedure {0} not found")]
+    ProcedureNotFound(String),
+    #[error("a procedure with code {0} already exists")]
+    ProcedureExists(String),
+    /// Every broken rule of a procedure, each naming its field path.
+    #[error("invalid procedure: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    ProcedureInvalid(Vec<Invalid>),
+    /// A JSON column of a stored procedure does not read back: a bug or a hand edit, never the
+    /// client's fault.
+    #[error("stored procedure {code} has an unreadable {column}: {reason}")]
+    StoredProcedureInvalid { code: String, column: &'static str, reason: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -37,6 +49,12 @@ impl From<CatalogError> for ApiError {
             CatalogError::AgencyExists(_) => ApiError::new(StatusCode::CONFLICT, "catalog_agency_exists", detail),
             CatalogError::ParentNotFound(_) | CatalogError::ParentIsSelf => field("parent_code"),
             CatalogError::ValidityReversed => field("valid_to"),
+            CatalogError::ProcedureNotFound(_) => ApiError::not_found("catalog_procedure_not_found", detail),
+            CatalogError::ProcedureExists(_) => ApiError::new(StatusCode::CONFLICT, "catalog_procedure_exists", detail),
+            CatalogError::ProcedureInvalid(errors) => ApiError::validation(
+                errors.into_iter().map(|e| FieldError { field: e.field, message: e.message }).collect(),
+            ),
+            CatalogError::StoredProcedureInvalid { .. } => ApiError::internal(anyhow::anyhow!(detail)),
             CatalogError::Unexpected(cause) => ApiError::internal(cause),
         }
     }

@@ -21,6 +21,7 @@ use crate::startup::AppState;
 /// Registers the catalogue routes.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_agencies).service(get_agency).service(create_agency).service(update_agency);
+    super::procedure_http::routes(cfg);
 }
 
 /// An agency (cơ quan / đơn vị).

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod calendar;
+mod catalog;
 mod foundation;
 mod helpers;
 mod identity;

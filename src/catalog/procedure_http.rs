@@ -1,0 +1,326 @@
+//! Procedure endpoints: the public catalogue (list with search and filters, read one) and the
+//! admin create and replace.
+
+use actix_web::{get, post, put, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::domain::AgencyLevel;
+use super::error::CatalogError;
+use super::procedure_domain::{
+    search_words, Fee, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult, RequiredDocument,
+};
+use super::procedure_service as service;
+use crate::calendar::domain::ProcessingTime;
+use crate::domain_types::{AgencyCode, Invalid, ProcedureCode};
+use crate::error::{ApiError, ProblemDetails};
+use crate::http::json::Json;
+use crate::http::pagination::{Page, PageQuery, Paginated};
+use crate::identity::error::IdentityError;
+use crate::identity::extract::AdminCaller;
+use crate::startup::AppState;
+
+/// Longest search query, in characters.
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Registers the procedure routes.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_procedures).service(get_procedure).service(create_procedure).service(update_procedure);
+}
+
+/// OpenAPI description of a maximum processing time; on the wire it is the calendar's
+/// `ProcessingTime`, which carries no schema of its own.
+#[derive(ToSchema)]
+#[schema(example = json!({"value": 3, "unit": "working_days"}))]
+#[allow(dead_code)] // documents the shape only
+pub struct ProcedureProcessingTime {
+    /// How many units: more than 0, except exactly 0 for `same_day`.
+    value: u32,
+    /// The unit.
+    unit: ProcedureTimeUnit,
+}
+
+/// The unit of a processing time.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // documents the shape only
+pub enum ProcedureTimeUnit {
+    /// Ngày làm việc.
+    WorkingDays,
+    /// Working hours, counted through office sessions.
+    WorkingHours,
+    /// Calendar days, weekends and holidays included.
+    CalendarDays,
+    /// Returned the same day, with the 15:00 cut-off.
+    SameDay,
+}
+
+/// A procedure (thủ tục hành chính) of the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureResponse {
+    /// National procedure code (mã TTHC), e.g. `1.001193`.
+    pub code: String,
+    /// Official name.
+    pub name: String,
+    /// Field (lĩnh vực).
+    pub field: String,
+    /// Online service level: `full` (toàn trình), `partial` (một phần) or `none`.
+    pub online_level: OnlineLevel,
+    /// Eligible for full-online processing (the 766 indicator's denominator).
+    pub eligible_full_online: bool,
+    /// Maximum processing time; `null`: no fixed deadline.
+    #[schema(value_type = Option<ProcedureProcessingTime>)]
+    pub processing_time: Option<ProcessingTime>,
+    /// Fee lines.
+    pub fees: Vec<Fee>,
+    /// Required documents.
+    pub documents: Vec<RequiredDocument>,
+    /// Codes of the agencies that perform it, sorted.
+    pub agencies: Vec<String>,
+    /// JSON Schema of the dossier's `form_data`.
+    #[schema(value_type = Object)]
+    pub form_schema: Value,
+    /// What the procedure issues.
+    pub result: ProcedureResult,
+    /// Legal texts it rests on.
+    pub legal_basis: Vec<String>,
+    /// First day it applies.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day it applies.
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl From<Procedure> for ProcedureResponse {
+    fn from(p: Procedure) -> Self {
+        Self {
+            code: p.code,
+            name: p.name,
+            field: p.field,
+            online_level: p.online_level,
+            eligible_full_online: p.eligible_full_online,
+            processing_time: p.processing_time,
+            fees: p.fees,
+            documents: p.documents,
+            agencies: p.agencies,
+            form_schema: p.form_schema,
+            result: p.result,
+            legal_basis: p.legal_basis,
+            valid_from: p.valid_from,
+            valid_to: p.valid_to,
+        }
+    }
+}
+
+/// A procedure to create or replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureRequest {
+    /// National procedure code (create only; on replace it must be absent or equal the path's).
+    #[serde(default)]
+    pub code: Option<ProcedureCode>,
+    /// Official name, 1–500 characters.
+    pub name: String,
+    /// Field (lĩnh vực), 1–200 characters.
+    pub field: String,
+    /// Online service level.
+    pub online_level: OnlineLevel,
+    /// Eligible for full-online processing; only with `online_level` other than `none`.
+    #[serde(default)]
+    pub eligible_full_online: bool,
+    /// Maximum processing time, or `null` for no fixed deadline. `value` > 0, except 0 for `same_day`.
+    #[serde(default, deserialize_with = "ProcessingTime::deserialize_optional")]
+    #[schema(value_type = Option<ProcedureProcessingTime>)]
+    pub processing_time: Option<ProcessingTime>,
+    /// Fee lines: a name, and an amount ≥ 0 or `null`.
+    #[serde(default)]
+    pub fees: Vec<Fee>,
+    /// Required documents, with unique snake_case keys.
+    #[serde(default)]
+    pub documents: Vec<RequiredDocument>,
+    /// Codes of the performing agencies: at least one, each an existing agency.
+    pub agencies: Vec<AgencyCode>,
+    /// What the procedure issues; default: not a document, unnamed.
+    #[serde(default)]
+    pub result: Option<ProcedureResult>,
+    /// JSON Schema of the dossier's `form_data`: `{"type": "object", "properties": {…}, "required": […]}`.
+    #[schema(value_type = Object)]
+    pub form_schema: Value,
+    /// Legal texts the procedure rests on.
+    #[serde(default)]
+    pub legal_basis: Vec<String>,
+    /// First day it applies.
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    /// Last day it applies.
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+}
+
+fn procedure_from(code: ProcedureCode, b: ProcedureRequest) -> Procedure {
+    Procedure {
+        code: String::from(code),
+        name: b.name,
+        field: b.field,
+        online_level: b.online_level,
+        eligible_full_online: b.eligible_full_online,
+        processing_time: b.processing_time,
+        fees: b.fees,
+        documents: b.documents,
+        result: b.result.unwrap_or(ProcedureResult { is_document: false, name: None }),
+        form_schema: b.form_schema,
+        legal_basis: b.legal_basis,
+        valid_from: b.valid_from,
+        valid_to: b.valid_to,
+        agencies: b.agencies.into_iter().map(String::from).collect(),
+    }
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    CatalogError::ProcedureInvalid(vec![Invalid::new(field, message)]).into()
+}
+
+/// Procedure list filters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProcedureQuery {
+    /// Words that must all occur in the name, ignoring Vietnamese diacritics and case
+    /// ("cap giay phep xay dung" finds "Cấp giấy phép xây dựng"); up to 200 characters.
+    pub q: Option<String>,
+    /// Only this field (lĩnh vực), exactly.
+    pub field: Option<String>,
+    /// Only procedures this agency performs.
+    pub agency: Option<String>,
+    /// Only procedures some agency of this level performs.
+    pub level: Option<AgencyLevel>,
+    /// Only this online service level.
+    pub online: Option<OnlineLevel>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page, 1–100.
+    pub per_page: Option<u64>,
+}
+
+/// Lists and searches the procedures, sorted by code.
+#[utoipa::path(tag = "catalog", operation_id = "list_procedures", params(ProcedureQuery),
+    responses(
+        (status = 200, description = "A page of procedures", body = Paginated<ProcedureResponse>),
+        (status = 400, description = "Invalid filter", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/procedures")]
+async fn list_procedures(
+    state: web::Data<AppState>,
+    query: web::Query<ProcedureQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
+    let q = query.q.unwrap_or_default();
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(invalid("q", &format!("must be at most {MAX_QUERY_CHARS} characters")));
+    }
+    let filter = ProcedureFilter {
+        words: search_words(&q),
+        field: query.field.map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()),
+        agency: query.agency.map(|a| a.trim().to_ascii_uppercase()).filter(|a| !a.is_empty()),
+        level: query.level,
+        online: query.online,
+    };
+    let (items, total) = service::list_procedures(&state.db, &filter, page).await?;
+    Ok(HttpResponse::Ok().json(Paginated {
+        items: items.into_iter().map(ProcedureResponse::from).collect::<Vec<_>>(),
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    }))
+}
+
+/// Reads one procedure.
+#[utoipa::path(tag = "catalog", operation_id = "get_procedure",
+    params(("code" = String, Path, description = "Procedure code")),
+    responses(
+        (status = 200, description = "The procedure", body = ProcedureResponse),
+        (status = 404, description = "No such procedure", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/procedures/{code}")]
+async fn get_procedure(state: web::Data<AppState>, code: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let procedure = service::find_procedure(&state.db, &code).await?.ok_or(CatalogError::ProcedureNotFound(code))?;
+    Ok(HttpResponse::Ok().json(ProcedureResponse::from(procedure)))
+}
+
+/// Adds a procedure to the catalogue (province-wide admins only).
+#[utoipa::path(tag = "admin", operation_id = "create_procedure", request_body = ProcedureRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = ProcedureResponse),
+        (status = 400, description = "Invalid field or unknown agency", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Code already used", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[post("/admin/procedures")]
+async fn create_procedure(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    body: Json<ProcedureRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if admin.0.agency_code.is_some() {
+        return Err(IdentityError::Forbidden.into());
+    }
+    let mut b = body.into_inner();
+    let code = b.code.take().ok_or_else(|| invalid("code", "the procedure code is required"))?;
+    let procedure = service::create_procedure(&state.db, procedure_from(code, b)).await?;
+    Ok(HttpResponse::Created().json(ProcedureResponse::from(procedure)))
+}
+
+/// Replaces a procedure: every attribute and its agencies (province-wide admins only).
+#[utoipa::path(tag = "admin", operation_id = "update_procedure", request_body = ProcedureRequest,
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Procedure code")),
+    responses(
+        (status = 200, description = "Replaced", body = ProcedureResponse),
+        (status = 400, description = "Invalid field or unknown agency", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such procedure", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[put("/admin/procedures/{code}")]
+async fn update_procedure(
+    state: web::Data<AppState>,
+    admin: AdminCaller,
+    code: web::Path<String>,
+    body: Json<ProcedureRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if admin.0.agency_code.is_some() {
+        return Err(IdentityError::Forbidden.into());
+    }
+    let raw = code.into_inner();
+    // A code that cannot exist cannot name a stored procedure.
+    let code = ProcedureCode::try_from(raw.clone()).map_err(|_| CatalogError::ProcedureNotFound(raw))?;
+    let mut b = body.into_inner();
+    if b.code.take().is_some_and(|body_code| body_code != code) {
+        return Err(invalid("code", "must be absent or equal the code in the path"));
+    }
+    let procedure = service::update_procedure(&state.db, procedure_from(code, b)).await?;
+    Ok(HttpResponse::Ok().json(ProcedureResponse::from(procedure)))
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+    use crate::calendar::domain::TimeUnit;
+
+    #[test]
+    fn the_documented_units_are_the_wire_names_of_the_calendar_units() {
+        let schema = serde_json::to_value(ProcedureTimeUnit::schema()).unwrap_or_default();
+        let wire: Vec<Value> =
+            [TimeUnit::WorkingDays, TimeUnit::WorkingHours, TimeUnit::CalendarDays, TimeUnit::SameDay]
+                .into_iter()
+                .map(|unit| serde_json::to_value(unit).unwrap_or_default())
+                .collect();
+        assert_eq!(schema["enum"], Value::Array(wire), "{schema}");
+    }
+}
