@@ -1,13 +1,19 @@
 //! Password hashing with argon2id (OWASP: m = 19 MiB, t = 2, p = 1), off the async runtime and
 //! with a bound on concurrent hashes, so a sign-in flood cannot take every core from other requests.
+//!
+//! # Implementation Notes
+//! Hashes run on a few dedicated threads, not on tokio's blocking pool: each argon2 call
+//! allocates 19 MiB, and glibc keeps that memory in a per-thread arena, so rotating through the
+//! blocking pool's many threads grew the process to ~450 MB under a sign-in flood.
 
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 
 use super::error::IdentityError;
 
@@ -18,6 +24,8 @@ const QUEUE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    // Dropping the last hasher closes the channel and ends the threads.
+    jobs: mpsc::Sender<Job>,
     // Verified against when the account does not exist, so an unknown user name costs the same
     // time as a wrong password (no user enumeration by timing).
     dummy_hash: Arc<str>,
@@ -40,33 +48,77 @@ fn verify_now(password: &str, stored: &str) -> anyhow::Result<bool> {
     Ok(argon2()?.verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs the calling thread at the lowest scheduling priority (nice 19), so that under a sign-in
+/// flood the request workers get the CPU first and hashing takes what is left.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: `gettid` has no preconditions; `setpriority` on our own thread id only changes
+    // this thread's nice value (Linux schedules threads individually).
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19) };
+    if result != 0 {
+        tracing::warn!("could not lower the priority of the password hashing thread");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+fn start_threads(count: usize) -> anyhow::Result<mpsc::Sender<Job>> {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for i in 0..count {
+        let receiver = Arc::clone(&receiver);
+        std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                lower_priority();
+                loop {
+                    let job = match receiver.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            })
+            .context("start a password hashing thread")?;
+    }
+    Ok(sender)
+}
+
 impl PasswordHasher {
-    /// A hasher allowing one hash per core but one, so at least one core stays free for other work.
+    /// A hasher with one thread per core but one, so at least one core stays free for other work.
     ///
     /// # Errors
-    /// When the dummy hash cannot be computed (broken parameters).
+    /// When the dummy hash cannot be computed (broken parameters) or a thread cannot start.
     pub fn new() -> anyhow::Result<Self> {
         let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+        let threads = cores.saturating_sub(1).max(1);
         let dummy = hash_now("motcua-dummy-password-for-timing")?;
-        Ok(Self { permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))), dummy_hash: dummy.into() })
+        Ok(Self { permits: Arc::new(Semaphore::new(threads)), jobs: start_threads(threads)?, dummy_hash: dummy.into() })
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, IdentityError> {
-        let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.clone().acquire_owned())
+        // The permit bounds the work in flight to the number of threads; waiting too long for one
+        // means the service is saturated, and the client is told to retry (503).
+        let _permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.acquire())
             .await
             .map_err(|_| IdentityError::Busy)?
             .context("password hashing semaphore closed")?;
-        let result = tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await
-        .context("password hashing task")?;
-        Ok(result?)
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The receiver is gone only if the request was cancelled; nothing to report then.
+            let _ = done.send(work());
+        });
+        self.jobs.send(job).map_err(|_| anyhow::anyhow!("password hashing threads stopped"))?;
+        Ok(result.await.context("password hashing thread dropped the job")??)
     }
 
     /// Hashes a new password.
