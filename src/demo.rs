@@ -1,5 +1,5 @@
 //! Demo data for a new embedded database (`MOTCUA_DEMO`, `motcua seed-demo`): agencies of one
-//! province and one staff account per role. Every value here is demo data, not official.
+//! province, the 20 real procedures of `seed/procedures.json`, and one staff account per role. Every value here is demo data, not official.
 
 use sea_orm::DatabaseConnection;
 
@@ -13,11 +13,16 @@ use crate::identity::service as identity;
 /// Password of every demo staff account (demo data; never use in production).
 pub const DEMO_PASSWORD: &str = "Motcua-Demo-2026!";
 
-/// Demo agencies: Thanh Hóa codes as seen in real dossier codes (DOMAIN.md §4.1).
-const AGENCIES: [(&str, &str, AgencyLevel, Option<&str>); 3] = [
+/// Demo agencies: one province, two departments and three communes, with codes in the QCVN 102
+/// shape of real Thanh Hóa dossier codes (DOMAIN.md §4.1); names and the codes other than
+/// `000.00.14.H56` and `000.17.22.H56` are invented for the demo.
+const AGENCIES: [(&str, &str, AgencyLevel, Option<&str>); 6] = [
     ("000.00.00.H56", "UBND tỉnh Thanh Hóa (demo)", AgencyLevel::Province, None),
     ("000.00.14.H56", "Sở Tư pháp tỉnh Thanh Hóa (demo)", AgencyLevel::Province, Some("000.00.00.H56")),
+    ("000.00.21.H56", "Sở Xây dựng tỉnh Thanh Hóa (demo)", AgencyLevel::Province, Some("000.00.00.H56")),
     ("000.17.22.H56", "UBND xã Đông Sơn (demo)", AgencyLevel::Commune, Some("000.00.00.H56")),
+    ("000.18.22.H56", "UBND xã Đông Tiến (demo)", AgencyLevel::Commune, Some("000.00.00.H56")),
+    ("000.19.22.H56", "UBND phường Hạc Thành (demo)", AgencyLevel::Commune, Some("000.00.00.H56")),
 ];
 
 /// Demo staff: (e-mail, name, agency, roles). The first is the province-wide administrator.

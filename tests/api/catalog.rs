@@ -448,7 +448,7 @@ async fn the_demo_seed_loads_twenty_procedures_and_is_idempotent() {
     assert_eq!(birth["eligible_full_online"], true);
     assert_eq!(birth["processing_time"], json!({"value": 0, "unit": "same_day"}));
     assert_eq!(birth["fees"][1]["amount_vnd"], Value::Null);
-    assert_eq!(birth["agencies"], json!(["000.17.22.H56"]));
+    assert_eq!(birth["agencies"], json!(["000.17.22.H56", "000.18.22.H56", "000.19.22.H56"]));
     assert_eq!(birth["documents"][0]["accepted_types"], json!(["application/pdf", "image/jpeg", "image/png"]));
     assert_eq!(birth["form_schema"]["required"], json!(["applicant_address"]));
     let permit: Value = app.get("/api/v1/procedures/1.013225").await.json().await.unwrap();
@@ -456,7 +456,7 @@ async fn the_demo_seed_loads_twenty_procedures_and_is_idempotent() {
     assert_eq!(permit["eligible_full_online"], false);
     assert_eq!(permit["processing_time"], json!({"value": 15, "unit": "calendar_days"}));
     let record: Value = app.get("/api/v1/procedures/3.000333").await.json().await.unwrap();
-    assert_eq!(record["agencies"], json!(["000.00.00.H56", "000.00.14.H56"]));
+    assert_eq!(record["agencies"], json!(["000.00.00.H56", "000.00.14.H56", "000.00.21.H56"]));
     let allowance: Value = app.get("/api/v1/procedures/1.001776").await.json().await.unwrap();
     assert_eq!(allowance["processing_time"], Value::Null);
 }
