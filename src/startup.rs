@@ -117,6 +117,11 @@ impl Application {
         self.port
     }
 
+    /// A handle to stop the server the way a signal does (`stop(true)` drains in-flight requests).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT or SIGTERM, then stops accepting and drains in-flight requests.
     ///
     /// # Errors

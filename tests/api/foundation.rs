@@ -139,3 +139,39 @@ async fn the_committed_openapi_document_matches_the_code() {
         "openapi/motcua.json is stale: regenerate it with `cargo run -q -- openapi > openapi/motcua.json`"
     );
 }
+
+#[tokio::test]
+async fn a_graceful_stop_lets_in_flight_requests_finish_then_refuses_new_ones() {
+    let db = crate::helpers::create_test_db().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(&db, &data_dir);
+    settings.demo = Some(true);
+    let app = motcua::startup::Application::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    // Sign-ins take tens of milliseconds each (argon2id) and queue behind one another.
+    let in_flight: Vec<_> = (0..6)
+        .map(|_| {
+            let request = client
+                .post(format!("{address}/api/v1/auth/login"))
+                .json(&serde_json::json!({"username": "admin@demo.motcua.vn", "password": motcua::demo::DEMO_PASSWORD}))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    // Stop once the first answer is back: by then every request has reached the server (a request
+    // still on the wire is not in flight) and the others are still waiting for their hash.
+    while !in_flight.iter().any(|r| r.is_finished()) {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let unfinished = in_flight.iter().filter(|r| !r.is_finished()).count();
+    handle.stop(true).await;
+    assert!(unfinished > 0, "the test must stop the server with requests in flight");
+    for request in in_flight {
+        assert_eq!(request.await.unwrap().unwrap().status(), 200, "an in-flight request was cut off");
+    }
+    server.await.unwrap().unwrap();
+    assert!(client.get(format!("{address}/health/live")).send().await.is_err(), "the listener is closed");
+}
