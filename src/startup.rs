@@ -30,6 +30,8 @@ pub struct AppState {
     pub metrics: HttpMetrics,
     /// Keys, password hashing and mail for identity.
     pub identity: crate::identity::service::Identity,
+    /// Per-address limit of public dossier lookups.
+    pub lookup_limiter: crate::dossiers::service::LookupLimiter,
 }
 
 /// Every documented route: operations at the root, the API under `/api/v1`.
@@ -42,6 +44,7 @@ fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::identity::routes(cfg);
     crate::catalog::routes(cfg);
     crate::calendar::routes(cfg);
+    crate::dossiers::routes(cfg);
 }
 
 /// A bound, ready-to-run server.
@@ -81,7 +84,13 @@ impl Application {
         let identity = crate::identity::service::bootstrap(&db, &settings)
             .await
             .map_err(|e| anyhow::anyhow!("prepare identity: {e}"))?;
-        let state = web::Data::new(AppState { db, settings, metrics: HttpMetrics::new()?, identity });
+        let state = web::Data::new(AppState {
+            db,
+            settings,
+            metrics: HttpMetrics::new()?,
+            identity,
+            lookup_limiter: Default::default(),
+        });
         let api = crate::openapi::document();
         let server = HttpServer::new(move || {
             let json_limit = state.settings.json_limit_bytes;

@@ -6,6 +6,7 @@ mod m20261125_000001_create_signing_keys;
 mod m20261125_000002_create_identity;
 mod m20261125_000003_create_calendar;
 mod m20261125_000004_create_procedures;
+mod m20261125_000005_create_dossiers;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_identity::Migration),
             Box::new(m20261125_000003_create_calendar::Migration),
             Box::new(m20261125_000004_create_procedures::Migration),
+            Box::new(m20261125_000005_create_dossiers::Migration),
         ]
     }
 }

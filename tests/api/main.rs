@@ -4,6 +4,7 @@
 
 mod calendar;
 mod catalog;
+mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;

@@ -1,0 +1,59 @@
+//! Dossier failures.
+
+use actix_web::http::StatusCode;
+
+use crate::error::{ApiError, FieldError};
+use crate::workflow::error::WorkflowError;
+
+/// What can go wrong with dossiers.
+#[derive(Debug, thiserror::Error)]
+pub enum DossierError {
+    #[error("dossier {0} not found")]
+    NotFound(uuid::Uuid),
+    #[error("no procedure has the code {0}")]
+    UnknownProcedure(String),
+    #[error("procedure {procedure} is not performed by agency {agency}")]
+    AgencyNotPerforming { procedure: String, agency: String },
+    #[error("the form data does not match the procedure's form")]
+    InvalidFormData(Vec<FieldError>),
+    #[error("the Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
+    #[error("no dossier matches this code and secret")]
+    LookupNotFound,
+    #[error("too many lookups; try again later")]
+    LookupThrottled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for DossierError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(anyhow::Error::new(e).context("dossier storage"))
+    }
+}
+
+impl From<DossierError> for ApiError {
+    fn from(e: DossierError) -> Self {
+        let detail = e.to_string();
+        let field =
+            |name: &str| ApiError::validation(vec![FieldError { field: name.to_owned(), message: detail.clone() }]);
+        match e {
+            DossierError::NotFound(_) => ApiError::not_found("dossier_not_found", detail),
+            DossierError::UnknownProcedure(_) => field("procedure_code"),
+            DossierError::AgencyNotPerforming { .. } => field("agency_code"),
+            DossierError::InvalidFormData(errors) => ApiError::validation(errors),
+            DossierError::IdempotencyKeyReused => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "dossier_idempotency_key_reused", detail)
+            }
+            DossierError::LookupNotFound => ApiError::not_found("dossier_lookup_not_found", detail),
+            DossierError::LookupThrottled { retry_after_secs } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "dossier_lookup_throttled", detail)
+                    .with_retry_after(retry_after_secs)
+            }
+            DossierError::Workflow(w) => w.into(),
+            DossierError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Dossier endpoints: drafts, submission, reading, history and the public lookup.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use super::domain::Channel;
+use super::service::{self, Dossier, IdempotencyKey, Submitted};
+use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::http::json::Json;
+use crate::http::pagination::{Page, PageQuery, Paginated};
+use crate::identity::extract::{Caller, CitizenCaller};
+use crate::startup::AppState;
+use crate::workflow::domain::DossierState;
+
+/// Registers the dossier routes.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_dossier)
+        .service(list_dossiers)
+        .service(get_dossier)
+        .service(submit_dossier)
+        .service(dossier_history)
+        .service(lookup_dossier);
+}
+
+/// A new draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDossierRequest {
+    /// National procedure code, e.g. `1.001193`.
+    pub procedure_code: String,
+    /// The agency the dossier is filed with (one that performs the procedure).
+    pub agency_code: String,
+    /// The form, valid against the procedure's `form_schema`.
+    #[schema(value_type = Object)]
+    pub form_data: serde_json::Value,
+}
+
+/// A dossier, as its applicant and the agency's staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierResponse {
+    /// Id.
+    pub id: Uuid,
+    /// National dossier code `<agency>-YYMMDD-NNNN`, from submission on.
+    pub code: Option<String>,
+    /// Secret printed on the receipt for the public lookup.
+    pub lookup_secret: Option<String>,
+    /// Procedure.
+    pub procedure_code: String,
+    /// Agency.
+    pub agency_code: String,
+    /// Internal state.
+    pub state: DossierState,
+    /// National status code (`TrangThaiHoSo` 1–10); none for a draft.
+    pub national_status: Option<u8>,
+    /// How it was filed.
+    pub channel: Channel,
+    /// The form.
+    #[schema(value_type = Object)]
+    pub form_data: serde_json::Value,
+    /// When it was submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the desk received it.
+    pub received_at: Option<DateTime<Utc>>,
+    /// When the result is due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// When the result was issued.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When the result was returned.
+    pub returned_at: Option<DateTime<Utc>>,
+    /// Version, also the `ETag`; send it as `If-Match` with actions.
+    pub version: i32,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Dossier> for DossierResponse {
+    fn from(d: Dossier) -> Self {
+        Self {
+            id: d.id,
+            code: d.code,
+            lookup_secret: d.lookup_secret,
+            procedure_code: d.procedure_code,
+            agency_code: d.agency_code,
+            national_status: d.state.national_status(),
+            state: d.state,
+            channel: d.channel,
+            form_data: d.form_data,
+            submitted_at: d.submitted_at,
+            received_at: d.received_at,
+            due_at: d.due_at,
+            resolved_at: d.resolved_at,
+            returned_at: d.returned_at,
+            version: d.version,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+fn dossier_reply(mut response: actix_web::HttpResponseBuilder, dossier: Dossier) -> HttpResponse {
+    response.insert_header((header::ETAG, etag(dossier.version))).json(DossierResponse::from(dossier))
+}
+
+/// Opens a draft dossier for the signed-in citizen.
+#[utoipa::path(tag = "dossiers", operation_id = "create_dossier", request_body = CreateDossierRequest, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Draft created", body = DossierResponse),
+        (status = 400, description = "Unknown procedure, agency not performing it, or form data invalid (field paths under form_data)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a citizen", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[post("/dossiers")]
+async fn create_dossier(
+    state: web::Data<AppState>,
+    citizen: CitizenCaller,
+    body: Json<CreateDossierRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let dossier =
+        service::create_draft(&state.db, &citizen.0, b.procedure_code.trim(), b.agency_code.trim(), b.form_data)
+            .await?;
+    let location = format!("/api/v1/dossiers/{}", dossier.id);
+    let mut reply = HttpResponse::Created();
+    reply.insert_header((header::LOCATION, location));
+    Ok(dossier_reply(reply, dossier))
+}
+
+/// Filters of the citizen's dossier list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DossierListQuery {
+    /// Only dossiers in this state.
+    #[param(value_type = Option<String>)]
+    pub state: Option<DossierState>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page, 1–100.
+    pub per_page: Option<u64>,
+}
+
+/// The signed-in citizen's dossiers, newest first.
+#[utoipa::path(tag = "dossiers", operation_id = "list_dossiers", params(DossierListQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of dossiers", body = Paginated<DossierResponse>),
+        (status = 400, description = "Invalid filter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers")]
+async fn list_dossiers(
+    state: web::Data<AppState>,
+    citizen: CitizenCaller,
+    query: web::Query<DossierListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
+    let (items, total) = service::list_own(&state.db, &citizen.0, query.state, page).await?;
+    Ok(HttpResponse::Ok().json(Paginated {
+        items: items.into_iter().map(DossierResponse::from).collect::<Vec<_>>(),
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    }))
+}
+
+/// One dossier (its applicant, or staff of its agency). `If-None-Match` with the current ETag
+/// answers 304.
+#[utoipa::path(tag = "dossiers", operation_id = "get_dossier", params(("id" = Uuid, Path, description = "Dossier id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The dossier, with ETag", body = DossierResponse),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 404, description = "No such dossier visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers/{id}")]
+async fn get_dossier(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let dossier = service::find_visible(&state.db, &caller.0, id.into_inner()).await?;
+    let current = etag(dossier.version);
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == current))
+    {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, current)).finish());
+    }
+    Ok(dossier_reply(HttpResponse::Ok(), dossier))
+}
+
+/// Submits a draft: checks it again, issues the dossier code and lookup secret. Honours
+/// `Idempotency-Key`: the same key and request get the same answer; the same key with another
+/// request is refused (422).
+#[utoipa::path(tag = "dossiers", operation_id = "submit_dossier", params(("id" = Uuid, Path, description = "Dossier id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1–255 characters")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Submitted", body = DossierResponse),
+        (status = 400, description = "Form data no longer valid", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such dossier of the caller", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft any more", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another request", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[post("/dossiers/{id}/submit")]
+async fn submit_dossier(
+    state: web::Data<AppState>,
+    citizen: CitizenCaller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let idempotency = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => {
+            let key =
+                value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 255).ok_or_else(|| {
+                    ApiError::validation(vec![FieldError {
+                        field: "Idempotency-Key".into(),
+                        message: "1–255 visible ASCII characters".into(),
+                    }])
+                })?;
+            // Submission has no body: the request is the dossier it names.
+            let request_hash = hex::encode(Sha256::digest(format!("POST /dossiers/{id}/submit").as_bytes()));
+            Some(IdempotencyKey { key: key.to_owned(), request_hash })
+        }
+    };
+    let render = |d: &Dossier| Ok(serde_json::to_string(&DossierResponse::from(d.clone()))?);
+    match service::submit(&state.db, &citizen.0, id, idempotency, render).await? {
+        Submitted::Fresh(dossier) => Ok(dossier_reply(HttpResponse::Ok(), *dossier)),
+        Submitted::Replayed { status, body } => {
+            let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+            let version = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["version"].as_i64());
+            let mut reply = HttpResponse::build(status);
+            reply.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
+            reply.insert_header(("idempotency-replayed", "true"));
+            if let Some(version) = version {
+                reply.insert_header((header::ETAG, format!("\"{version}\"")));
+            }
+            Ok(reply.body(body))
+        }
+    }
+}
+
+/// One audit event (the Mẫu 05 view).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryItem {
+    /// Position in the dossier's chain, from 1.
+    pub seq: i32,
+    /// Action.
+    pub action: String,
+    /// Who.
+    pub actor_id: Option<Uuid>,
+    /// In which capacity.
+    pub actor_role: String,
+    /// State before.
+    pub from_state: String,
+    /// State after.
+    pub to_state: String,
+    /// Note.
+    pub note: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Hash of the previous event.
+    pub prev_hash: String,
+    /// Hash of this event.
+    pub hash: String,
+}
+
+/// A dossier's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryResponse {
+    /// Events, oldest first.
+    pub items: Vec<HistoryItem>,
+}
+
+/// The audit events of a dossier (its applicant, or staff of its agency).
+#[utoipa::path(tag = "dossiers", operation_id = "dossier_history", params(("id" = Uuid, Path, description = "Dossier id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The history", body = HistoryResponse),
+        (status = 404, description = "No such dossier visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers/{id}/history")]
+async fn dossier_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let events = service::history(&state.db, &caller.0, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(HistoryResponse {
+        items: events
+            .into_iter()
+            .map(|e| HistoryItem {
+                seq: e.seq,
+                action: e.action,
+                actor_id: e.actor_id,
+                actor_role: e.actor_role,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                note: e.note,
+                at: e.at,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            })
+            .collect(),
+    }))
+}
+
+/// The secret printed on the receipt.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LookupQuery {
+    /// 6 characters (A–Z and 2–9 without O and I), case-insensitive.
+    pub secret: String,
+}
+
+/// A dossier's public status: no personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LookupResponse {
+    /// Dossier code.
+    pub code: String,
+    /// Internal state.
+    pub state: DossierState,
+    /// National status code.
+    pub national_status: Option<u8>,
+    /// Agency.
+    pub agency_code: String,
+    /// When the desk received it.
+    pub received_at: Option<DateTime<Utc>>,
+    /// When the result is due.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Public status lookup by dossier code and lookup secret. An unknown code and a wrong secret
+/// answer the same 404; at most 30 lookups per minute per address.
+#[utoipa::path(tag = "dossiers", operation_id = "lookup_dossier", params(("code" = String, Path, description = "Dossier code"), LookupQuery),
+    responses(
+        (status = 200, description = "The status", body = LookupResponse),
+        (status = 404, description = "No dossier with this code and secret", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups; see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/lookup/{code}")]
+async fn lookup_dossier(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+    query: web::Query<LookupQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(address) = req.peer_addr() {
+        state.lookup_limiter.check(address.ip())?;
+    }
+    let dossier = service::lookup(&state.db, &code, &query.secret).await?;
+    Ok(HttpResponse::Ok().json(LookupResponse {
+        code: dossier.code.unwrap_or_default(),
+        national_status: dossier.state.national_status(),
+        state: dossier.state,
+        agency_code: dossier.agency_code,
+        received_at: dossier.received_at,
+        due_at: dossier.due_at,
+    }))
+}

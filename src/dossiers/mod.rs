@@ -1,0 +1,10 @@
+//! Dossiers (hồ sơ): drafts with validated form data, submission with the national dossier code
+//! and a lookup secret, reading, history and the public status lookup.
+
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod service;
+mod store;
+
+pub use http::routes;

@@ -1,0 +1,253 @@
+//! Dossier use cases: drafts, submission (code, lookup secret, idempotency), reading, history
+//! and the public status lookup. State changes go through [`crate::workflow::service::apply`].
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::domain::{day_key, dossier_code, new_lookup_secret, Channel};
+use super::error::DossierError;
+pub use super::store::Dossier;
+use super::store::{self, NewDraft, StoredResponse};
+use crate::calendar::domain::business_offset;
+use crate::catalog::procedure_service;
+use crate::db::begin_write;
+use crate::error::FieldError;
+use crate::http::pagination::Page;
+use crate::identity::domain::PrincipalKind;
+use crate::identity::service::Principal;
+use crate::workflow::domain::{Action, Actor, DossierState};
+use crate::workflow::service::{self as workflow, AuditEvent, Step};
+
+/// Checks `form_data` against the procedure's JSON Schema; each failure names its path under
+/// `form_data`.
+fn validate_form_data(schema: &serde_json::Value, form_data: &serde_json::Value) -> Result<(), DossierError> {
+    let validator =
+        jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("stored form schema is invalid: {e}"))?;
+    let errors: Vec<FieldError> = validator
+        .iter_errors(form_data)
+        .take(50)
+        .map(|e| {
+            let pointer = e.instance_path().to_string();
+            let field = if pointer.is_empty() { "form_data".to_owned() } else { format!("form_data{pointer}") };
+            FieldError { field, message: e.to_string() }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DossierError::InvalidFormData(errors))
+    }
+}
+
+async fn checked_procedure(
+    db: &impl ConnectionTrait,
+    procedure_code: &str,
+    agency_code: &str,
+    form_data: &serde_json::Value,
+) -> Result<(), DossierError> {
+    let procedure = procedure_service::find_procedure(db, procedure_code)
+        .await
+        .map_err(|e| anyhow::anyhow!("find procedure: {e}"))?
+        .ok_or_else(|| DossierError::UnknownProcedure(procedure_code.to_owned()))?;
+    if !procedure.agencies.iter().any(|a| a == agency_code) {
+        return Err(DossierError::AgencyNotPerforming {
+            procedure: procedure_code.to_owned(),
+            agency: agency_code.to_owned(),
+        });
+    }
+    validate_form_data(&procedure.form_schema, form_data)
+}
+
+/// Opens a draft for the signed-in citizen.
+///
+/// # Errors
+/// [`DossierError::UnknownProcedure`], [`DossierError::AgencyNotPerforming`],
+/// [`DossierError::InvalidFormData`].
+pub async fn create_draft(
+    db: &DatabaseConnection,
+    citizen: &Principal,
+    procedure_code: &str,
+    agency_code: &str,
+    form_data: serde_json::Value,
+) -> Result<Dossier, DossierError> {
+    checked_procedure(db, procedure_code, agency_code, &form_data).await?;
+    let draft = NewDraft {
+        procedure_code: procedure_code.to_owned(),
+        agency_code: agency_code.to_owned(),
+        applicant_id: citizen.id,
+        channel: Channel::Online,
+        form_data,
+    };
+    store::insert_draft(db, draft, Utc::now()).await
+}
+
+/// Whether `caller` may see `dossier`: its applicant, or staff of its agency.
+fn visible_to(dossier: &Dossier, caller: &Principal) -> bool {
+    match caller.kind {
+        PrincipalKind::Citizen => dossier.applicant_id == caller.id,
+        PrincipalKind::Staff => caller.agency_code.as_deref() == Some(dossier.agency_code.as_str()),
+        PrincipalKind::Client => false,
+    }
+}
+
+/// One dossier the caller may see; any other answers not found, so existence does not leak.
+///
+/// # Errors
+/// [`DossierError::NotFound`].
+pub async fn find_visible(db: &impl ConnectionTrait, caller: &Principal, id: Uuid) -> Result<Dossier, DossierError> {
+    store::find_dossier(db, id).await?.filter(|d| visible_to(d, caller)).ok_or(DossierError::NotFound(id))
+}
+
+/// The citizen's own dossiers, newest first.
+///
+/// # Errors
+/// On storage failure.
+pub async fn list_own(
+    db: &DatabaseConnection,
+    citizen: &Principal,
+    state: Option<DossierState>,
+    page: Page,
+) -> Result<(Vec<Dossier>, u64), DossierError> {
+    store::list_for_applicant(db, citizen.id, state, page).await
+}
+
+/// What a submission answered: freshly, or replayed for a repeated `Idempotency-Key`.
+pub enum Submitted {
+    /// Submitted now.
+    Fresh(Box<Dossier>),
+    /// The stored answer of an earlier request with the same key and body.
+    Replayed { status: u16, body: String },
+}
+
+/// An `Idempotency-Key` with the hash of the request it came with.
+pub struct IdempotencyKey {
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of the request (method, path and body).
+    pub request_hash: String,
+}
+
+/// Submits a draft: validates it again, moves it to `submitted` through the workflow, and gives
+/// it its dossier code and lookup secret — in one transaction. With an `Idempotency-Key`, a
+/// repeat of the same request gets the same answer and a different request with the same key
+/// is refused.
+///
+/// # Errors
+/// [`DossierError::NotFound`], [`DossierError::IdempotencyKeyReused`], form or procedure
+/// failures, workflow failures (not a draft any more: 409).
+pub async fn submit(
+    db: &DatabaseConnection,
+    citizen: &Principal,
+    id: Uuid,
+    idempotency: Option<IdempotencyKey>,
+    render: impl Fn(&Dossier) -> anyhow::Result<String>,
+) -> Result<Submitted, DossierError> {
+    let txn = begin_write(db).await.context("begin submit")?;
+    if let Some(key) = &idempotency {
+        if let Some(stored) = store::find_idempotent(&txn, citizen.id, &key.key).await? {
+            if stored.request_hash != key.request_hash {
+                return Err(DossierError::IdempotencyKeyReused);
+            }
+            return Ok(Submitted::Replayed { status: stored.status, body: stored.body });
+        }
+    }
+    let dossier = find_visible(&txn, citizen, id).await?;
+    if dossier.applicant_id != citizen.id {
+        return Err(DossierError::NotFound(id));
+    }
+    checked_procedure(&txn, &dossier.procedure_code, &dossier.agency_code, &dossier.form_data).await?;
+    let step = Step {
+        action: Action::Submit,
+        actor: Actor::Citizen,
+        actor_id: Some(citizen.id),
+        note: None,
+        data: serde_json::json!({"channel": dossier.channel.as_str()}),
+        expected_version: None,
+    };
+    workflow::apply(&txn, id, step).await?;
+    let now = Utc::now();
+    let day = now.with_timezone(&business_offset()).date_naive();
+    let number = store::next_number(&txn, &dossier.agency_code, &day_key(day)).await?;
+    let code = dossier_code(&dossier.agency_code, day, number);
+    store::set_submission(&txn, id, &code, new_lookup_secret().as_str(), now).await?;
+    let submitted = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
+    if let Some(key) = &idempotency {
+        let response =
+            StoredResponse { request_hash: key.request_hash.clone(), status: 200, body: render(&submitted)? };
+        store::save_idempotent(&txn, citizen.id, &key.key, &response, now).await?;
+    }
+    txn.commit().await.context("commit submit")?;
+    tracing::info!(dossier.id = %id, dossier.code = %code, "dossier submitted");
+    Ok(Submitted::Fresh(Box::new(submitted)))
+}
+
+/// The audit events of a dossier the caller may see.
+///
+/// # Errors
+/// [`DossierError::NotFound`].
+pub async fn history(db: &DatabaseConnection, caller: &Principal, id: Uuid) -> Result<Vec<AuditEvent>, DossierError> {
+    find_visible(db, caller, id).await?;
+    Ok(workflow::history(db, id).await?)
+}
+
+/// The public status lookup by code and secret. An unknown code and a wrong secret answer the
+/// same, so the lookup reveals nothing without the secret printed on the receipt.
+///
+/// # Errors
+/// [`DossierError::LookupNotFound`].
+pub async fn lookup(db: &DatabaseConnection, code: &str, secret: &str) -> Result<Dossier, DossierError> {
+    let dossier = store::find_dossier_by_code(db, code.trim()).await?;
+    let presented = secret.trim().to_ascii_uppercase();
+    match dossier {
+        Some(d) if d.lookup_secret.as_deref().is_some_and(|s| bool::from(s.as_bytes().ct_eq(presented.as_bytes()))) => {
+            Ok(d)
+        }
+        _ => Err(DossierError::LookupNotFound),
+    }
+}
+
+/// Public lookups allowed per client address per minute.
+pub const LOOKUPS_PER_MINUTE: u32 = 30;
+
+/// A fixed-window limit of public lookups per client address, so codes cannot be enumerated.
+///
+/// # Implementation Notes
+/// Per process: with several replicas behind a balancer the effective limit is multiplied by
+/// their number, which still bounds guessing of the 32⁶ secrets to a hopeless rate.
+#[derive(Default)]
+pub struct LookupLimiter {
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl LookupLimiter {
+    /// Counts one lookup from `address`.
+    ///
+    /// # Errors
+    /// [`DossierError::LookupThrottled`] beyond [`LOOKUPS_PER_MINUTE`].
+    pub fn check(&self, address: IpAddr) -> Result<(), DossierError> {
+        let window = Duration::from_secs(60);
+        let now = Instant::now();
+        let mut windows = self.windows.lock().map_err(|_| anyhow::anyhow!("lookup limiter poisoned"))?;
+        if windows.len() > 100_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = windows.entry(address).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > LOOKUPS_PER_MINUTE {
+            let retry_after_secs = window.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+            return Err(DossierError::LookupThrottled { retry_after_secs });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,231 @@
+//! The only place dossiers touch the database (their state columns belong to the workflow).
+
+use chrono::{DateTime, Utc};
+use entity::{dossier_sequences, dossiers, idempotency_keys};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use uuid::Uuid;
+
+use super::domain::Channel;
+use super::error::DossierError;
+use crate::http::pagination::Page;
+use crate::workflow::domain::DossierState;
+
+/// A dossier as the rest of the service sees it.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    pub id: Uuid,
+    pub code: Option<String>,
+    pub lookup_secret: Option<String>,
+    pub procedure_code: String,
+    pub agency_code: String,
+    pub applicant_id: Uuid,
+    pub state: DossierState,
+    pub channel: Channel,
+    pub form_data: serde_json::Value,
+    pub version: i32,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn utc(t: Option<chrono::DateTime<chrono::FixedOffset>>) -> Option<DateTime<Utc>> {
+    t.map(|t| t.with_timezone(&Utc))
+}
+
+impl TryFrom<dossiers::Model> for Dossier {
+    type Error = DossierError;
+
+    fn try_from(m: dossiers::Model) -> Result<Self, DossierError> {
+        let state =
+            DossierState::parse(&m.state).ok_or_else(|| anyhow::anyhow!("dossier {} has unknown state", m.id))?;
+        let channel =
+            Channel::parse(&m.channel).ok_or_else(|| anyhow::anyhow!("dossier {} has unknown channel", m.id))?;
+        let form_data =
+            serde_json::from_str(&m.form_data).map_err(|e| anyhow::anyhow!("dossier {} form data: {e}", m.id))?;
+        Ok(Self {
+            id: m.id,
+            code: m.code,
+            lookup_secret: m.lookup_secret,
+            procedure_code: m.procedure_code,
+            agency_code: m.agency_code,
+            applicant_id: m.applicant_id,
+            state,
+            channel,
+            form_data,
+            version: m.version,
+            submitted_at: utc(m.submitted_at),
+            received_at: utc(m.received_at),
+            due_at: utc(m.due_at),
+            resolved_at: utc(m.resolved_at),
+            returned_at: utc(m.returned_at),
+            created_at: m.created_at.with_timezone(&Utc),
+            updated_at: m.updated_at.with_timezone(&Utc),
+        })
+    }
+}
+
+/// A new draft.
+pub struct NewDraft {
+    pub procedure_code: String,
+    pub agency_code: String,
+    pub applicant_id: Uuid,
+    pub channel: Channel,
+    pub form_data: serde_json::Value,
+}
+
+pub(super) async fn insert_draft(
+    db: &impl ConnectionTrait,
+    new: NewDraft,
+    now: DateTime<Utc>,
+) -> Result<Dossier, DossierError> {
+    let row = dossiers::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        code: Set(None),
+        lookup_secret: Set(None),
+        procedure_code: Set(new.procedure_code),
+        agency_code: Set(new.agency_code),
+        applicant_id: Set(new.applicant_id),
+        state: Set(DossierState::Draft.as_str().to_owned()),
+        resume_state: Set(None),
+        channel: Set(new.channel.as_str().to_owned()),
+        form_data: Set(serde_json::to_string(&new.form_data).map_err(|e| anyhow::anyhow!("write form data: {e}"))?),
+        version: Set(1),
+        submitted_at: Set(None),
+        received_at: Set(None),
+        due_at: Set(None),
+        resolved_at: Set(None),
+        returned_at: Set(None),
+        created_at: Set(now.fixed_offset()),
+        updated_at: Set(now.fixed_offset()),
+    }
+    .insert(db)
+    .await?;
+    Dossier::try_from(row)
+}
+
+pub(super) async fn find_dossier(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Dossier>, DossierError> {
+    dossiers::Entity::find_by_id(id).one(db).await?.map(Dossier::try_from).transpose()
+}
+
+pub(super) async fn find_dossier_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<Dossier>, DossierError> {
+    dossiers::Entity::find().filter(dossiers::Column::Code.eq(code)).one(db).await?.map(Dossier::try_from).transpose()
+}
+
+pub(super) async fn list_for_applicant(
+    db: &impl ConnectionTrait,
+    applicant_id: Uuid,
+    state: Option<DossierState>,
+    page: Page,
+) -> Result<(Vec<Dossier>, u64), DossierError> {
+    let mut query = dossiers::Entity::find().filter(dossiers::Column::ApplicantId.eq(applicant_id));
+    if let Some(state) = state {
+        query = query.filter(dossiers::Column::State.eq(state.as_str()));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(dossiers::Column::CreatedAt)
+        .order_by_desc(dossiers::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?;
+    Ok((rows.into_iter().map(Dossier::try_from).collect::<Result<_, _>>()?, total))
+}
+
+/// Takes the next running number of an agency's day. The upsert holds the sequence row's lock
+/// until the transaction ends, so numbers are unique and gap-free per agency and day on both
+/// backends; only submissions to the same agency on the same day wait for one another.
+pub(super) async fn next_number(db: &impl ConnectionTrait, agency_code: &str, day: &str) -> Result<u32, DossierError> {
+    let insert = Query::insert()
+        .into_table(dossier_sequences::Entity)
+        .columns([
+            dossier_sequences::Column::AgencyCode,
+            dossier_sequences::Column::Day,
+            dossier_sequences::Column::LastNumber,
+        ])
+        .values([agency_code.into(), day.into(), 1.into()])
+        .map_err(|e| anyhow::anyhow!("build the sequence upsert: {e}"))?
+        .on_conflict(
+            OnConflict::columns([dossier_sequences::Column::AgencyCode, dossier_sequences::Column::Day])
+                .value(
+                    dossier_sequences::Column::LastNumber,
+                    Expr::col((dossier_sequences::Entity, dossier_sequences::Column::LastNumber)).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(dossier_sequences::Column::LastNumber)
+        .to_owned();
+    let statement = db.get_database_backend().build(&insert);
+    let row =
+        db.query_one_raw(statement).await?.ok_or_else(|| anyhow::anyhow!("the sequence upsert returned no row"))?;
+    let number: i32 = row.try_get("", "last_number")?;
+    Ok(u32::try_from(number).map_err(|e| anyhow::anyhow!("sequence out of range: {e}"))?)
+}
+
+pub(super) async fn set_submission(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    code: &str,
+    lookup_secret: &str,
+    submitted_at: DateTime<Utc>,
+) -> Result<(), DossierError> {
+    dossiers::Entity::update_many()
+        .col_expr(dossiers::Column::Code, Expr::value(code))
+        .col_expr(dossiers::Column::LookupSecret, Expr::value(lookup_secret))
+        .col_expr(dossiers::Column::SubmittedAt, Expr::value(submitted_at.fixed_offset()))
+        .filter(dossiers::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A stored idempotent response.
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+pub(super) async fn find_idempotent(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    key: &str,
+) -> Result<Option<StoredResponse>, DossierError> {
+    let row = idempotency_keys::Entity::find_by_id((account_id, key.to_owned())).one(db).await?;
+    Ok(row.map(|r| StoredResponse {
+        request_hash: r.request_hash,
+        status: u16::try_from(r.status).unwrap_or(200),
+        body: r.body,
+    }))
+}
+
+pub(super) async fn save_idempotent(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    key: &str,
+    response: &StoredResponse,
+    now: DateTime<Utc>,
+) -> Result<(), DossierError> {
+    idempotency_keys::ActiveModel {
+        account_id: Set(account_id),
+        key: Set(key.to_owned()),
+        request_hash: Set(response.request_hash.clone()),
+        status: Set(i32::from(response.status)),
+        body: Set(response.body.clone()),
+        created_at: Set(now.fixed_offset()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

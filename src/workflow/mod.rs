@@ -1,0 +1,7 @@
+//! The one-stop workflow: the state machine ([`domain`]), the one function that changes a
+//! dossier's state ([`service::apply`]), and the audit chain every change appends to.
+
+pub mod domain;
+pub mod error;
+pub mod service;
+mod store;

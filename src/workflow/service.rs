@@ -1,0 +1,188 @@
+//! [`apply`]: the one place a dossier's state changes. It checks the caller against the
+//! transition table and the dossier's version, moves the state, and appends an audit event whose
+//! hash covers the previous event of that dossier — all inside the caller's transaction.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::ConnectionTrait;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::domain::{Action, Actor, DossierState, TransitionTable};
+use super::error::WorkflowError;
+use super::store;
+
+/// Hash that the first event of a dossier chains from.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One requested step.
+pub struct Step {
+    /// What is done.
+    pub action: Action,
+    /// In which capacity.
+    pub actor: Actor,
+    /// Who (account id); `None` for a payment provider or the system.
+    pub actor_id: Option<Uuid>,
+    /// Free text for the history.
+    pub note: Option<String>,
+    /// The action's data (reason, items, fees…), kept in the audit event.
+    pub data: serde_json::Value,
+    /// The version the caller saw (`If-Match`); `None` when the caller holds no version.
+    pub expected_version: Option<i32>,
+}
+
+/// An appended audit event.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub seq: i32,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub note: Option<String>,
+    pub data: String,
+    pub at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The result of a step.
+#[derive(Debug, Clone)]
+pub struct Transitioned {
+    /// State before.
+    pub from: DossierState,
+    /// State after.
+    pub to: DossierState,
+    /// The dossier's new version.
+    pub version: i32,
+    /// The audit event appended.
+    pub event: AuditEvent,
+}
+
+/// The hash of one event: SHA-256 over the previous hash and every recorded field, in a fixed
+/// order, so changing any stored field or removing an event breaks the chain.
+pub fn event_hash(dossier_id: Uuid, e: &AuditEvent) -> String {
+    let actor = e.actor_id.map(|a| a.to_string()).unwrap_or_default();
+    let material = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+        e.prev_hash,
+        dossier_id,
+        e.seq,
+        e.action,
+        actor,
+        e.actor_role,
+        e.from_state,
+        e.to_state,
+        e.note.as_deref().unwrap_or_default(),
+        e.data,
+        e.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+    );
+    hex::encode(Sha256::digest(material.as_bytes()))
+}
+
+/// Applies one step to a dossier inside `txn`.
+///
+/// # Errors
+/// [`WorkflowError::DossierNotFound`], [`WorkflowError::VersionMismatch`] (stale `If-Match`, or a
+/// concurrent change won), [`WorkflowError::Transition`] (not allowed in this state: 409; not for
+/// this actor: 403).
+pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> Result<Transitioned, WorkflowError> {
+    let row = store::find_state(txn, dossier_id).await?.ok_or(WorkflowError::DossierNotFound(dossier_id))?;
+    if let Some(expected) = step.expected_version {
+        if expected != row.version {
+            return Err(WorkflowError::VersionMismatch { expected, actual: row.version });
+        }
+    }
+    let from = DossierState::parse(&row.state)
+        .ok_or_else(|| anyhow::anyhow!("dossier {dossier_id} has unknown state {}", row.state))?;
+    let resume_to = row.resume_state.as_deref().and_then(DossierState::parse);
+    let to = TransitionTable::default().decide(from, step.action, step.actor, resume_to)?;
+    // Entering a wait remembers where to come back to; leaving it forgets.
+    let resume_state = match to {
+        DossierState::AwaitingSupplement | DossierState::AwaitingPayment if to != from => Some(from.as_str()),
+        _ if to == from => row.resume_state.as_deref(),
+        _ => None,
+    };
+    // Micro-second precision: what both backends store, so the hash recomputes identically.
+    let now = Utc::now();
+    let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
+    if !store::update_state(txn, dossier_id, row.version, to.as_str(), resume_state, now).await? {
+        let actual = store::find_state(txn, dossier_id).await?.map_or(row.version, |r| r.version);
+        return Err(WorkflowError::VersionMismatch { expected: row.version, actual });
+    }
+    let last = store::last_event(txn, dossier_id).await?;
+    let mut event = AuditEvent {
+        seq: last.as_ref().map_or(1, |e| e.seq + 1),
+        action: step.action.as_str().to_owned(),
+        actor_id: step.actor_id,
+        actor_role: step.actor.as_str().to_owned(),
+        from_state: from.as_str().to_owned(),
+        to_state: to.as_str().to_owned(),
+        note: step.note,
+        data: serde_json::to_string(&step.data).map_err(|e| anyhow::anyhow!("serialise event data: {e}"))?,
+        at: now,
+        prev_hash: last.map_or_else(|| GENESIS_HASH.to_owned(), |e| e.hash),
+        hash: String::new(),
+    };
+    event.hash = event_hash(dossier_id, &event);
+    store::insert_event(
+        txn,
+        entity::dossier_events::Model {
+            id: Uuid::now_v7(),
+            dossier_id,
+            seq: event.seq,
+            action: event.action.clone(),
+            actor_id: event.actor_id,
+            actor_role: event.actor_role.clone(),
+            from_state: event.from_state.clone(),
+            to_state: event.to_state.clone(),
+            note: event.note.clone(),
+            data: event.data.clone(),
+            at: event.at.fixed_offset(),
+            prev_hash: event.prev_hash.clone(),
+            hash: event.hash.clone(),
+        },
+    )
+    .await?;
+    Ok(Transitioned { from, to, version: row.version + 1, event })
+}
+
+/// A dossier's audit events, oldest first.
+///
+/// # Errors
+/// On storage failure.
+pub async fn history(db: &impl ConnectionTrait, dossier_id: Uuid) -> Result<Vec<AuditEvent>, WorkflowError> {
+    Ok(store::events(db, dossier_id)
+        .await?
+        .into_iter()
+        .map(|e| AuditEvent {
+            seq: e.seq,
+            action: e.action,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            note: e.note,
+            data: e.data,
+            at: e.at.with_timezone(&Utc),
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        })
+        .collect())
+}
+
+/// Recomputes a dossier's chain; returns the sequence number of the first broken event, if any.
+///
+/// # Errors
+/// On storage failure.
+pub async fn verify_chain(db: &impl ConnectionTrait, dossier_id: Uuid) -> Result<Option<i32>, WorkflowError> {
+    let mut previous = GENESIS_HASH.to_owned();
+    for (i, event) in history(db, dossier_id).await?.into_iter().enumerate() {
+        let expected_seq = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        if event.seq != expected_seq || event.prev_hash != previous || event_hash(dossier_id, &event) != event.hash {
+            return Ok(Some(event.seq));
+        }
+        previous = event.hash;
+    }
+    Ok(None)
+}
