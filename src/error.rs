@@ -100,6 +100,12 @@ impl ApiError {
         )
     }
 
+    /// Adds field-level failures to a problem with its own code.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     /// Ask the client to wait before retrying (429, 503): sets `Retry-After`.
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after_secs = Some(seconds);

@@ -20,5 +20,6 @@ pub mod identity;
 pub mod notify;
 pub mod openapi;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod workflow;

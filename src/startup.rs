@@ -32,6 +32,8 @@ pub struct AppState {
     pub identity: crate::identity::service::Identity,
     /// Per-address limit of public dossier lookups.
     pub lookup_limiter: crate::dossiers::service::LookupLimiter,
+    /// Attachments and result documents (the object store).
+    pub files: crate::storage::FileStore,
 }
 
 /// Every documented route: operations at the root, the API under `/api/v1`.
@@ -45,6 +47,7 @@ fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::catalog::routes(cfg);
     crate::calendar::routes(cfg);
     crate::dossiers::routes(cfg);
+    crate::workflow::http::routes(cfg);
 }
 
 /// A bound, ready-to-run server.
@@ -86,6 +89,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("prepare identity: {e}"))?;
         let state = web::Data::new(AppState {
             db,
+            files: crate::storage::FileStore::local(&settings.data_dir)?,
             settings,
             metrics: HttpMetrics::new()?,
             identity,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod agencies;
 pub mod api_clients;
+pub mod attachments;
 pub mod calendar_years;
 pub mod dossier_events;
 pub mod dossier_sequences;

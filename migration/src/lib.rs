@@ -7,6 +7,7 @@ mod m20261125_000002_create_identity;
 mod m20261125_000003_create_calendar;
 mod m20261125_000004_create_procedures;
 mod m20261125_000005_create_dossiers;
+mod m20261125_000006_create_attachments;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_calendar::Migration),
             Box::new(m20261125_000004_create_procedures::Migration),
             Box::new(m20261125_000005_create_dossiers::Migration),
+            Box::new(m20261125_000006_create_attachments::Migration),
         ]
     }
 }

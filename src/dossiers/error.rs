@@ -14,14 +14,26 @@ pub enum DossierError {
     UnknownProcedure(String),
     #[error("procedure {procedure} is not performed by agency {agency}")]
     AgencyNotPerforming { procedure: String, agency: String },
-    #[error("the form data does not match the procedure's form")]
-    InvalidFormData(Vec<FieldError>),
+    #[error("the request is invalid (see the field errors)")]
+    Invalid(Vec<FieldError>),
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
     #[error("no dossier matches this code and secret")]
     LookupNotFound,
     #[error("too many lookups; try again later")]
     LookupThrottled { retry_after_secs: u64 },
+    #[error("the file is larger than the {max_bytes} bytes this document accepts")]
+    AttachmentTooLarge { max_bytes: u64 },
+    #[error("the file is {detected}, but this document accepts only {accepted}")]
+    AttachmentTypeNotAccepted { detected: String, accepted: String },
+    #[error("the procedure requires no document with the key {0}")]
+    UnknownDocument(String),
+    #[error("the dossier is not a draft any more")]
+    NotADraft,
+    #[error("attachment {0} not found")]
+    AttachmentNotFound(uuid::Uuid),
+    #[error("mandatory documents are missing: {}", .0.join(", "))]
+    MissingDocuments(Vec<String>),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
@@ -43,7 +55,7 @@ impl From<DossierError> for ApiError {
             DossierError::NotFound(_) => ApiError::not_found("dossier_not_found", detail),
             DossierError::UnknownProcedure(_) => field("procedure_code"),
             DossierError::AgencyNotPerforming { .. } => field("agency_code"),
-            DossierError::InvalidFormData(errors) => ApiError::validation(errors),
+            DossierError::Invalid(errors) => ApiError::validation(errors),
             DossierError::IdempotencyKeyReused => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "dossier_idempotency_key_reused", detail)
             }
@@ -51,6 +63,25 @@ impl From<DossierError> for ApiError {
             DossierError::LookupThrottled { retry_after_secs } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "dossier_lookup_throttled", detail)
                     .with_retry_after(retry_after_secs)
+            }
+            DossierError::AttachmentTooLarge { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "dossier_attachment_too_large", detail)
+            }
+            DossierError::AttachmentTypeNotAccepted { .. } => {
+                ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "dossier_attachment_type_not_accepted", detail)
+            }
+            DossierError::UnknownDocument(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "dossier_unknown_document", detail.clone())
+                    .with_errors(vec![FieldError { field: "document_key".into(), message: detail }])
+            }
+            DossierError::NotADraft => ApiError::new(StatusCode::CONFLICT, "dossier_not_a_draft", detail),
+            DossierError::AttachmentNotFound(_) => ApiError::not_found("dossier_attachment_not_found", detail),
+            DossierError::MissingDocuments(keys) => {
+                let errors = keys
+                    .into_iter()
+                    .map(|key| FieldError { field: format!("documents.{key}"), message: "a file is required".into() })
+                    .collect();
+                ApiError::new(StatusCode::BAD_REQUEST, "dossier_missing_documents", detail).with_errors(errors)
             }
             DossierError::Workflow(w) => w.into(),
             DossierError::Unexpected(cause) => ApiError::internal(cause),

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(submit_dossier)
         .service(dossier_history)
         .service(lookup_dossier);
+    super::attachment_http::routes(cfg);
 }
 
 /// A new draft.
@@ -109,7 +110,8 @@ fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-fn dossier_reply(mut response: actix_web::HttpResponseBuilder, dossier: Dossier) -> HttpResponse {
+/// The dossier as JSON with its `ETag`.
+pub(crate) fn dossier_reply(mut response: actix_web::HttpResponseBuilder, dossier: Dossier) -> HttpResponse {
     response.insert_header((header::ETAG, etag(dossier.version))).json(DossierResponse::from(dossier))
 }
 
@@ -208,7 +210,7 @@ async fn get_dossier(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Submitted", body = DossierResponse),
-        (status = 400, description = "Form data no longer valid", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "Form data no longer valid, or mandatory documents missing (`dossier_missing_documents`, one error per `documents.<key>`)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such dossier of the caller", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Not a draft any more", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another request", body = ProblemDetails, content_type = "application/problem+json"),

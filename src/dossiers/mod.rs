@@ -1,6 +1,10 @@
 //! Dossiers (hồ sơ): drafts with validated form data, submission with the national dossier code
 //! and a lookup secret, reading, history and the public status lookup.
 
+pub mod attachment_domain;
+pub mod attachment_http;
+pub mod attachment_service;
+mod attachment_store;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -17,6 +17,7 @@ use super::error::DossierError;
 pub use super::store::Dossier;
 use super::store::{self, NewDraft, StoredResponse};
 use crate::calendar::domain::business_offset;
+use crate::catalog::procedure_domain::Procedure;
 use crate::catalog::procedure_service;
 use crate::db::begin_write;
 use crate::error::FieldError;
@@ -43,7 +44,7 @@ fn validate_form_data(schema: &serde_json::Value, form_data: &serde_json::Value)
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(DossierError::InvalidFormData(errors))
+        Err(DossierError::Invalid(errors))
     }
 }
 
@@ -52,7 +53,7 @@ async fn checked_procedure(
     procedure_code: &str,
     agency_code: &str,
     form_data: &serde_json::Value,
-) -> Result<(), DossierError> {
+) -> Result<Procedure, DossierError> {
     let procedure = procedure_service::find_procedure(db, procedure_code)
         .await
         .map_err(|e| anyhow::anyhow!("find procedure: {e}"))?
@@ -63,14 +64,15 @@ async fn checked_procedure(
             agency: agency_code.to_owned(),
         });
     }
-    validate_form_data(&procedure.form_schema, form_data)
+    validate_form_data(&procedure.form_schema, form_data)?;
+    Ok(procedure)
 }
 
 /// Opens a draft for the signed-in citizen.
 ///
 /// # Errors
 /// [`DossierError::UnknownProcedure`], [`DossierError::AgencyNotPerforming`],
-/// [`DossierError::InvalidFormData`].
+/// [`DossierError::Invalid`].
 pub async fn create_draft(
     db: &DatabaseConnection,
     citizen: &Principal,
@@ -163,10 +165,14 @@ pub async fn submit(
     if dossier.applicant_id != citizen.id {
         return Err(DossierError::NotFound(id));
     }
-    checked_procedure(&txn, &dossier.procedure_code, &dossier.agency_code, &dossier.form_data).await?;
+    let procedure = checked_procedure(&txn, &dossier.procedure_code, &dossier.agency_code, &dossier.form_data).await?;
+    let missing = super::attachment_service::missing_mandatory_documents(&txn, id, &procedure).await?;
+    if !missing.is_empty() {
+        return Err(DossierError::MissingDocuments(missing));
+    }
     let step = Step {
         action: Action::Submit,
-        actor: Actor::Citizen,
+        actors: vec![Actor::Citizen],
         actor_id: Some(citizen.id),
         note: None,
         data: serde_json::json!({"channel": dossier.channel.as_str()}),
@@ -250,4 +256,26 @@ impl LookupLimiter {
         }
         Ok(())
     }
+}
+
+/// Records the desk's reception: when, and the appointment (due) time the deadline engine gave.
+/// Called by the workflow's `receive`, inside its transaction.
+///
+/// # Errors
+/// On storage failure.
+pub async fn set_reception(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    received_at: chrono::DateTime<Utc>,
+    due_at: Option<chrono::DateTime<Utc>>,
+) -> Result<(), DossierError> {
+    store::set_reception(db, id, received_at, due_at).await
+}
+
+/// Reloads a dossier (after a change, inside the same transaction).
+///
+/// # Errors
+/// [`DossierError::NotFound`].
+pub async fn reload(db: &impl ConnectionTrait, id: Uuid) -> Result<Dossier, DossierError> {
+    store::find_dossier(db, id).await?.ok_or(DossierError::NotFound(id))
 }

@@ -229,3 +229,18 @@ pub(super) async fn save_idempotent(
     .await?;
     Ok(())
 }
+
+pub(super) async fn set_reception(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    received_at: DateTime<Utc>,
+    due_at: Option<DateTime<Utc>>,
+) -> Result<(), DossierError> {
+    dossiers::Entity::update_many()
+        .col_expr(dossiers::Column::ReceivedAt, Expr::value(received_at.fixed_offset()))
+        .col_expr(dossiers::Column::DueAt, Expr::value(due_at.map(|t| t.fixed_offset())))
+        .filter(dossiers::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,7 +1,9 @@
 //! The one-stop workflow: the state machine ([`domain`]), the one function that changes a
 //! dossier's state ([`service::apply`]), and the audit chain every change appends to.
 
+pub mod actions;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod service;
 mod store;

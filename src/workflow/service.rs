@@ -18,8 +18,9 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub struct Step {
     /// What is done.
     pub action: Action,
-    /// In which capacity.
-    pub actor: Actor,
+    /// The capacities the caller holds; the first one the table allows for this action is used
+    /// (a staff member may be clerk and leader at once).
+    pub actors: Vec<Actor>,
     /// Who (account id); `None` for a payment provider or the system.
     pub actor_id: Option<Uuid>,
     /// Free text for the history.
@@ -96,7 +97,24 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
     let from = DossierState::parse(&row.state)
         .ok_or_else(|| anyhow::anyhow!("dossier {dossier_id} has unknown state {}", row.state))?;
     let resume_to = row.resume_state.as_deref().and_then(DossierState::parse);
-    let to = TransitionTable::default().decide(from, step.action, step.actor, resume_to)?;
+    let table = TransitionTable::default();
+    let mut decision = None;
+    for actor in &step.actors {
+        match table.decide(from, step.action, *actor, resume_to) {
+            Ok(to) => {
+                decision = Some(Ok((to, *actor)));
+                break;
+            }
+            // "Not in this state" outranks "not for you": the state is what the caller must fix.
+            Err(e @ super::domain::TransitionError::NotAllowedInState { .. }) => decision = Some(Err(e)),
+            Err(e) => {
+                if decision.is_none() {
+                    decision = Some(Err(e));
+                }
+            }
+        }
+    }
+    let (to, actor) = decision.ok_or_else(|| anyhow::anyhow!("a workflow step without an actor"))??;
     // Entering a wait remembers where to come back to; leaving it forgets.
     let resume_state = match to {
         DossierState::AwaitingSupplement | DossierState::AwaitingPayment if to != from => Some(from.as_str()),
@@ -115,7 +133,7 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
         seq: last.as_ref().map_or(1, |e| e.seq + 1),
         action: step.action.as_str().to_owned(),
         actor_id: step.actor_id,
-        actor_role: step.actor.as_str().to_owned(),
+        actor_role: actor.as_str().to_owned(),
         from_state: from.as_str().to_owned(),
         to_state: to.as_str().to_owned(),
         note: step.note,

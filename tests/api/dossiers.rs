@@ -33,7 +33,11 @@ async fn draft(app: &TestApp, citizen: &Session) -> Value {
     let response = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
     assert_eq!(response.headers()["etag"], "\"1\"");
-    response.json().await.unwrap()
+    let dossier: Value = response.json().await.unwrap();
+    // Submission needs the mandatory `to_khai`.
+    let upload = crate::attachments::upload_pdf(app, citizen, dossier["id"].as_str().unwrap(), "to_khai").await;
+    assert_eq!(upload.status(), 201, "{}", upload.text().await.unwrap_or_default());
+    dossier
 }
 
 async fn submit(app: &TestApp, citizen: &Session, id: &str, key: Option<&str>) -> reqwest::Response {

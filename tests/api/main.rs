@@ -2,9 +2,11 @@
 //! (a temporary SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 #![allow(clippy::unwrap_used)]
 
+mod attachments;
 mod calendar;
 mod catalog;
 mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod workflow;

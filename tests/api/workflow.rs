@@ -1,0 +1,228 @@
+//! Actions after submission: reception with its appointment time, refusal, withdrawal; roles,
+//! states, If-Match, concurrency and the audit chain.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, Session, TestApp, AGENCY_A, AGENCY_B};
+
+const PROCEDURE: &str = "1.004873";
+
+struct Desk {
+    citizen: Session,
+    clerk: Session,
+    specialist: Session,
+    clerk_b: Session,
+}
+
+async fn setup(app: &TestApp) -> Desk {
+    let admin = app.admin().await;
+    app.agency(&admin, AGENCY_A).await;
+    app.agency(&admin, AGENCY_B).await;
+    let procedure = json!({
+        "code": PROCEDURE, "name": "Cấp Giấy xác nhận tình trạng hôn nhân", "field": "Hộ tịch", "online_level": "full",
+        "eligible_full_online": true, "processing_time": {"value": 3, "unit": "working_days"}, "fees": [],
+        "documents": [{"key": "to_khai", "name": "Tờ khai", "mandatory": false, "accepted_types": ["application/pdf"], "max_bytes": 1048576}],
+        "result": {"is_document": true, "name": "Giấy xác nhận"},
+        "form_schema": {"type": "object", "properties": {"purpose": {"type": "string"}}, "required": ["purpose"]},
+        "legal_basis": [], "agencies": [AGENCY_A]});
+    let response = app.post_json_as("/api/v1/admin/procedures", &procedure, &admin.access_token).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    Desk {
+        citizen: app.citizen("038095001234").await,
+        clerk: app.staff(&admin, AGENCY_A, &["clerk"]).await,
+        specialist: app.staff(&admin, AGENCY_A, &["specialist"]).await,
+        clerk_b: app.staff(&admin, AGENCY_B, &["clerk"]).await,
+    }
+}
+
+/// A submitted dossier: (id, version).
+async fn submitted(app: &TestApp, citizen: &Session) -> (String, i64) {
+    let body = json!({"procedure_code": PROCEDURE, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
+    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
+        .bearer_auth(&citizen.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    let dossier: Value = response.json().await.unwrap();
+    (id, dossier["version"].as_i64().unwrap())
+}
+
+async fn act(app: &TestApp, who: &Session, id: &str, version: Option<i64>, body: Value) -> reqwest::Response {
+    let mut request =
+        app.client.post(app.url(&format!("/api/v1/dossiers/{id}/actions"))).bearer_auth(&who.access_token).json(&body);
+    if let Some(version) = version {
+        request = request.header("if-match", format!("\"{version}\""));
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_desk_receives_a_dossier_and_the_appointment_comes_from_the_deadline_engine() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    let response = act(&app, &desk.clerk, &id, Some(version), json!({"action": "receive", "note": "đủ hồ sơ"})).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    assert_eq!(response.headers()["etag"], format!("\"{}\"", version + 1));
+    let received: Value = response.json().await.unwrap();
+    assert_eq!(received["state"], "received");
+    assert_eq!(received["national_status"], 2);
+    let received_at = received["received_at"].as_str().unwrap();
+
+    let expected: Value = app
+        .client
+        .get(app.url("/api/v1/calendar/deadline"))
+        .query(&[("received_at", received_at), ("value", "3"), ("unit", "working_days"), ("agency", AGENCY_A)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(received["due_at"].as_str().unwrap()).unwrap();
+    let expected_due = chrono::DateTime::parse_from_rfc3339(expected["due"].as_str().unwrap()).unwrap();
+    assert!((due - expected_due).num_seconds().abs() <= 1, "due {due} vs engine {expected_due}");
+
+    let history: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}/history"), &desk.clerk.access_token).await.json().await.unwrap();
+    let events = history["items"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["action"], "receive");
+    assert_eq!(events[1]["actor_role"], "clerk");
+    assert_eq!(events[1]["note"], "đủ hồ sơ");
+    assert_eq!(events[1]["prev_hash"], events[0]["hash"], "each event chains to the previous one");
+}
+
+#[tokio::test]
+async fn actions_need_the_current_if_match() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    assert_problem(
+        act(&app, &desk.clerk, &id, None, json!({"action": "receive"})).await,
+        428,
+        "workflow_if_match_required",
+    )
+    .await;
+    assert_problem(
+        act(&app, &desk.clerk, &id, Some(version - 1), json!({"action": "receive"})).await,
+        412,
+        "workflow_version_mismatch",
+    )
+    .await;
+    let current: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}"), &desk.citizen.access_token).await.json().await.unwrap();
+    assert_eq!(current["state"], "submitted", "nothing changed");
+}
+
+#[tokio::test]
+async fn roles_states_and_agencies_are_enforced() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    assert_problem(
+        act(&app, &desk.specialist, &id, Some(version), json!({"action": "receive"})).await,
+        403,
+        "workflow_actor_not_allowed",
+    )
+    .await;
+    assert_problem(
+        act(&app, &desk.citizen, &id, Some(version), json!({"action": "receive"})).await,
+        403,
+        "workflow_actor_not_allowed",
+    )
+    .await;
+    assert_problem(
+        act(&app, &desk.clerk_b, &id, Some(version), json!({"action": "receive"})).await,
+        404,
+        "dossier_not_found",
+    )
+    .await;
+    assert_problem(
+        act(&app, &desk.clerk, &id, Some(version), json!({"action": "fly"})).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        act(&app, &desk.clerk, &id, Some(version), json!({"action": "refuse", "reason": "  "})).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+
+    let refused = act(
+        &app,
+        &desk.clerk,
+        &id,
+        Some(version),
+        json!({"action": "refuse", "reason": "Không thuộc thẩm quyền", "legal_basis": "NĐ 118/2025"}),
+    )
+    .await;
+    assert_eq!(refused.status(), 200);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!((refused["state"].as_str(), refused["national_status"].as_u64()), (Some("refused"), Some(3)));
+    // A refused dossier is finished: nothing more can happen to it.
+    let late = act(&app, &desk.citizen, &id, Some(version + 1), json!({"action": "withdraw"})).await;
+    assert_problem(late, 409, "workflow_action_not_allowed_in_state").await;
+}
+
+#[tokio::test]
+async fn the_applicant_withdraws_before_resolution() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    let received: Value =
+        act(&app, &desk.clerk, &id, Some(version), json!({"action": "receive"})).await.json().await.unwrap();
+    let response = act(
+        &app,
+        &desk.citizen,
+        &id,
+        received["version"].as_i64(),
+        json!({"action": "withdraw", "reason": "nộp nhầm"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let withdrawn: Value = response.json().await.unwrap();
+    assert_eq!((withdrawn["state"].as_str(), withdrawn["national_status"].as_u64()), (Some("withdrawn"), Some(7)));
+    let other = app.citizen("001200012345").await;
+    assert_problem(
+        act(&app, &other, &id, withdrawn["version"].as_i64(), json!({"action": "withdraw"})).await,
+        404,
+        "dossier_not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn of_concurrent_conflicting_actions_exactly_one_wins() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    let attempts = (0..6).map(|i| {
+        let body = if i % 2 == 0 {
+            json!({"action": "receive"})
+        } else {
+            json!({"action": "refuse", "reason": "thiếu giấy tờ"})
+        };
+        let request = app
+            .client
+            .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
+            .bearer_auth(&desk.clerk.access_token)
+            .header("if-match", format!("\"{version}\""))
+            .json(&body)
+            .send();
+        async move { request.await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [200, 409, 412].contains(s)), "{statuses:?}");
+    let history: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}/history"), &desk.clerk.access_token).await.json().await.unwrap();
+    assert_eq!(history["items"].as_array().unwrap().len(), 2, "one submit, one winning action");
+}
