@@ -18,6 +18,8 @@ pub enum DossierError {
     Invalid(Vec<FieldError>),
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    #[error("the dossier has not been received by the desk yet, so it has no receipt")]
+    NotReceived,
     #[error("no dossier matches this code and secret")]
     LookupNotFound,
     #[error("too many lookups; try again later")]
@@ -59,6 +61,7 @@ impl From<DossierError> for ApiError {
             DossierError::IdempotencyKeyReused => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "dossier_idempotency_key_reused", detail)
             }
+            DossierError::NotReceived => ApiError::new(StatusCode::CONFLICT, "dossier_not_received", detail),
             DossierError::LookupNotFound => ApiError::not_found("dossier_lookup_not_found", detail),
             DossierError::LookupThrottled { retry_after_secs } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "dossier_lookup_throttled", detail)

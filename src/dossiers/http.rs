@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_dossier)
         .service(submit_dossier)
         .service(dossier_history)
+        .service(get_receipt)
         .service(lookup_dossier);
     super::attachment_http::routes(cfg);
 }
@@ -370,4 +371,34 @@ async fn lookup_dossier(
         received_at: dossier.received_at,
         due_at: dossier.due_at,
     }))
+}
+
+/// The reception receipt (Mẫu 01) of a received dossier: JSON, or a printable A5 page with
+/// `Accept: text/html`. A staff member's read is recorded in the personal-data access log.
+#[utoipa::path(tag = "dossiers", operation_id = "get_receipt", params(("id" = Uuid, Path, description = "Dossier id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The receipt", content(
+            (super::receipt::Receipt = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 404, description = "No such dossier visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Not received yet", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers/{id}/receipt")]
+async fn get_receipt(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let receipt =
+        super::receipt::receipt(&state.db, &caller.0, id.into_inner(), crate::http::request_id::current()).await?;
+    let wants_html =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(super::receipt::receipt_html(&receipt)));
+    }
+    Ok(HttpResponse::Ok().json(receipt))
 }

@@ -8,6 +8,7 @@ use crate::helpers::{assert_problem, spawn_app, Session, TestApp, AGENCY_A, AGEN
 const PROCEDURE: &str = "1.004873";
 
 struct Desk {
+    admin: Session,
     citizen: Session,
     clerk: Session,
     specialist: Session,
@@ -28,6 +29,7 @@ async fn setup(app: &TestApp) -> Desk {
     let response = app.post_json_as("/api/v1/admin/procedures", &procedure, &admin.access_token).await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
     Desk {
+        admin: admin.clone(),
         citizen: app.citizen("038095001234").await,
         clerk: app.staff(&admin, AGENCY_A, &["clerk"]).await,
         specialist: app.staff(&admin, AGENCY_A, &["specialist"]).await,
@@ -225,4 +227,64 @@ async fn of_concurrent_conflicting_actions_exactly_one_wins() {
     let history: Value =
         app.get_as(&format!("/api/v1/dossiers/{id}/history"), &desk.clerk.access_token).await.json().await.unwrap();
     assert_eq!(history["items"].as_array().unwrap().len(), 2, "one submit, one winning action");
+}
+
+#[tokio::test]
+async fn a_received_dossier_has_a_receipt_as_data_and_as_a_printable_page() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let body = json!({"procedure_code": PROCEDURE, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
+    let draft: Value =
+        app.post_json_as("/api/v1/dossiers", &body, &desk.citizen.access_token).await.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let uploaded: Value =
+        crate::attachments::upload_pdf(&app, &desk.citizen, &id, "to_khai").await.json().await.unwrap();
+    let submitted: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
+        .bearer_auth(&desk.citizen.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/dossiers/{id}/receipt");
+    assert_problem(app.get_as(&path, &desk.citizen.access_token).await, 409, "dossier_not_received").await;
+    act(&app, &desk.clerk, &id, submitted["version"].as_i64(), json!({"action": "receive"})).await;
+
+    let receipt: Value = app.get_as(&path, &desk.clerk.access_token).await.json().await.unwrap();
+    assert_eq!(receipt["code"], submitted["code"]);
+    assert_eq!(receipt["lookup_secret"], submitted["lookup_secret"]);
+    assert_eq!(receipt["applicant_name"], "Nguyễn Thị Ánh");
+    assert_eq!(receipt["procedure_name"], "Cấp Giấy xác nhận tình trạng hôn nhân");
+    assert_eq!(receipt["processing_time"], "3 working days");
+    assert!(receipt["received_at"].as_str().unwrap().ends_with("+07:00"), "business time zone");
+    assert!(receipt["due_at"].as_str().unwrap().ends_with("+07:00"));
+    assert_eq!(receipt["documents"][0]["sha256"], uploaded["sha256"]);
+    assert_eq!(receipt["documents"][0]["name"], "Tờ khai");
+
+    let page = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&desk.citizen.access_token)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"));
+    assert!(html.contains(submitted["code"].as_str().unwrap()));
+
+    // The clerk's read of the applicant's data is in the personal-data log; the citizen's own is not.
+    let log: Value = app
+        .get_as(&format!("/api/v1/admin/personal-data-access?subject={}", desk.citizen.id), &desk.admin.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["total"], 1);
+    assert_eq!(log["items"][0]["actor_id"], desk.clerk.id.as_str());
+    assert_problem(app.get_as(&path, &desk.clerk_b.access_token).await, 404, "dossier_not_found").await;
 }
