@@ -124,12 +124,7 @@ pub struct AgencyQuery {
 async fn list_agencies(state: web::Data<AppState>, query: web::Query<AgencyQuery>) -> Result<HttpResponse, ApiError> {
     let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
     let (items, total) = service::list_agencies(&state.db, query.level, query.parent.as_deref(), page).await?;
-    Ok(HttpResponse::Ok().json(Paginated {
-        items: items.into_iter().map(AgencyResponse::from).collect::<Vec<_>>(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    }))
+    Ok(HttpResponse::Ok().json(Paginated::<AgencyResponse>::new(items, page, total)))
 }
 
 /// Reads one agency.

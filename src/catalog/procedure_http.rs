@@ -227,12 +227,7 @@ async fn list_procedures(
         online: query.online,
     };
     let (items, total) = service::list_procedures(&state.db, &filter, page).await?;
-    Ok(HttpResponse::Ok().json(Paginated {
-        items: items.into_iter().map(ProcedureResponse::from).collect::<Vec<_>>(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    }))
+    Ok(HttpResponse::Ok().json(Paginated::<ProcedureResponse>::new(items, page, total)))
 }
 
 /// Reads one procedure.

@@ -167,12 +167,7 @@ async fn list_dossiers(
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
     let (items, total) = service::list_own(&state.db, &citizen.0, query.state, page).await?;
-    Ok(HttpResponse::Ok().json(Paginated {
-        items: items.into_iter().map(DossierResponse::from).collect::<Vec<_>>(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    }))
+    Ok(HttpResponse::Ok().json(Paginated::<DossierResponse>::new(items, page, total)))
 }
 
 /// One dossier (its applicant, or staff of its agency). `If-None-Match` with the current ETag

@@ -71,6 +71,16 @@ pub struct Paginated<T> {
     pub total: u64,
 }
 
+impl<T> Paginated<T> {
+    /// One page of `items` out of `total`, converting each item to its response shape.
+    pub fn new<S>(items: Vec<S>, page: Page, total: u64) -> Self
+    where
+        T: From<S>,
+    {
+        Self { items: items.into_iter().map(T::from).collect(), page: page.page, per_page: page.per_page, total }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

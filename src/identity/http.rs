@@ -474,12 +474,7 @@ async fn list_staff(
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
     let (items, total) = service::list_staff(&state.db, &admin.0, query.agency.as_deref(), page).await?;
-    Ok(HttpResponse::Ok().json(Paginated {
-        items: items.into_iter().map(StaffResponse::from).collect::<Vec<_>>(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    }))
+    Ok(HttpResponse::Ok().json(Paginated::<StaffResponse>::new(items, page, total)))
 }
 
 /// Changes to a staff account.
@@ -609,12 +604,7 @@ async fn list_api_clients(
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::try_from(query.into_inner())?;
     let (items, total) = service::list_api_clients(&state.db, &admin.0, page).await?;
-    Ok(HttpResponse::Ok().json(Paginated {
-        items: items.into_iter().map(ApiClientResponse::from).collect::<Vec<_>>(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    }))
+    Ok(HttpResponse::Ok().json(Paginated::<ApiClientResponse>::new(items, page, total)))
 }
 
 /// Enable or disable an API client.
@@ -772,22 +762,20 @@ async fn list_personal_data_access(
     }
     let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
     let (items, total) = service::list_access_log(&state.db, query.subject, page).await?;
-    Ok(HttpResponse::Ok().json(Paginated {
-        items: items
-            .into_iter()
-            .map(|e| AccessLogResponse {
-                id: e.id,
-                actor_id: e.actor_id,
-                actor_role: e.actor_role,
-                subject_account_id: e.subject_account_id,
-                action: e.action,
-                purpose: e.purpose,
-                request_id: e.request_id,
-                at: e.at,
-            })
-            .collect::<Vec<_>>(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    }))
+    Ok(HttpResponse::Ok().json(Paginated::<AccessLogResponse>::new(items, page, total)))
+}
+
+impl From<service::AccessLogEntry> for AccessLogResponse {
+    fn from(e: service::AccessLogEntry) -> Self {
+        Self {
+            id: e.id,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            subject_account_id: e.subject_account_id,
+            action: e.action,
+            purpose: e.purpose,
+            request_id: e.request_id,
+            at: e.at,
+        }
+    }
 }
