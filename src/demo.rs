@@ -59,6 +59,10 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<String> {
     if procedures > 0 {
         added.push(format!("{procedures} procedures"));
     }
+    let targets = crate::metrics::service::seed_resolution_targets(db).await?;
+    if targets > 0 {
+        added.push(format!("{targets} targets"));
+    }
     let hasher = PasswordHasher::new()?;
     for (email, name, agency, roles) in STAFF {
         let agency = agency.map(|code| AgencyCode::try_from(code.to_owned())).transpose()?;

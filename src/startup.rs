@@ -48,6 +48,7 @@ fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::calendar::routes(cfg);
     crate::dossiers::routes(cfg);
     crate::workflow::http::routes(cfg);
+    crate::metrics::http::routes(cfg);
 }
 
 /// A bound, ready-to-run server.

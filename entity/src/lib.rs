@@ -16,3 +16,4 @@ pub mod procedure_agencies;
 pub mod procedures;
 pub mod refresh_tokens;
 pub mod signing_keys;
+pub mod targets;

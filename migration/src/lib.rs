@@ -8,6 +8,7 @@ mod m20261125_000003_create_calendar;
 mod m20261125_000004_create_procedures;
 mod m20261125_000005_create_dossiers;
 mod m20261125_000006_create_attachments;
+mod m20261125_000007_create_targets;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_procedures::Migration),
             Box::new(m20261125_000005_create_dossiers::Migration),
             Box::new(m20261125_000006_create_attachments::Migration),
+            Box::new(m20261125_000007_create_targets::Migration),
         ]
     }
 }

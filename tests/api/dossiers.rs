@@ -159,7 +159,7 @@ async fn concurrent_submissions_to_one_agency_get_unique_consecutive_codes() {
     let app = spawn_app().await;
     let (_, citizen) = setup(&app).await;
     let mut ids = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..50 {
         ids.push(draft(&app, &citizen).await["id"].as_str().unwrap().to_owned());
     }
     let submissions = ids.iter().map(|id| {
@@ -178,7 +178,7 @@ async fn concurrent_submissions_to_one_agency_get_unique_consecutive_codes() {
         codes.push(body["code"].as_str().unwrap().to_owned());
     }
     codes.sort();
-    let expected: Vec<String> = (1..=8).map(|n| format!("{AGENCY_A}-{}-{n:04}", today_yymmdd())).collect();
+    let expected: Vec<String> = (1..=50).map(|n| format!("{AGENCY_A}-{}-{n:04}", today_yymmdd())).collect();
     assert_eq!(codes, expected);
 }
 

@@ -9,4 +9,5 @@ mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod targets;
 mod workflow;

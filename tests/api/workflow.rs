@@ -206,7 +206,7 @@ async fn of_concurrent_conflicting_actions_exactly_one_wins() {
     let app = spawn_app().await;
     let desk = setup(&app).await;
     let (id, version) = submitted(&app, &desk.citizen).await;
-    let attempts = (0..6).map(|i| {
+    let attempts = (0..32).map(|i| {
         let body = if i % 2 == 0 {
             json!({"action": "receive"})
         } else {
