@@ -12,8 +12,7 @@ use super::domain::{business_offset, CalendarYear, Deadline, ProcessingTime, Tim
 use super::service;
 use crate::error::{ApiError, FieldError, ProblemDetails};
 use crate::http::json::Json;
-use crate::identity::error::IdentityError;
-use crate::identity::extract::AdminCaller;
+use crate::identity::extract::ProvinceAdminCaller;
 use crate::startup::AppState;
 
 /// Registers the calendar routes.
@@ -99,13 +98,10 @@ pub struct CalendarYearRequest {
 #[put("/admin/calendar/{year}")]
 async fn put_calendar_year(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     year: web::Path<i32>,
     body: Json<CalendarYearRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let year = year.into_inner();
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::validation(vec![FieldError {

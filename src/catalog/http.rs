@@ -15,7 +15,7 @@ use crate::error::{ApiError, ProblemDetails};
 use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
 use crate::identity::error::IdentityError;
-use crate::identity::extract::AdminCaller;
+use crate::identity::extract::ProvinceAdminCaller;
 use crate::startup::AppState;
 
 /// Registers the catalogue routes.
@@ -151,12 +151,9 @@ async fn get_agency(state: web::Data<AppState>, code: web::Path<String>) -> Resu
 #[post("/admin/agencies")]
 async fn create_agency(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     body: Json<AgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let mut b = body.into_inner();
     let code = b.code.take().ok_or_else(|| {
         ApiError::from(IdentityError::Invalid(crate::domain_types::Invalid::new("code", "the agency code is required")))
@@ -175,13 +172,10 @@ async fn create_agency(
 #[put("/admin/agencies/{code}")]
 async fn update_agency(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     code: web::Path<String>,
     body: Json<AgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let code = AgencyCode::try_from(code.into_inner())
         .map_err(|_| CatalogError::AgencyNotFound("(invalid code)".to_owned()))?;
     let agency = service::update_agency(&state.db, agency_from(code, body.into_inner())?).await?;

@@ -19,8 +19,7 @@ use crate::domain_types::{AgencyCode, Invalid, ProcedureCode};
 use crate::error::{ApiError, ProblemDetails};
 use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
-use crate::identity::error::IdentityError;
-use crate::identity::extract::AdminCaller;
+use crate::identity::extract::ProvinceAdminCaller;
 use crate::startup::AppState;
 
 /// Longest search query, in characters.
@@ -257,12 +256,9 @@ async fn get_procedure(state: web::Data<AppState>, code: web::Path<String>) -> R
 #[post("/admin/procedures")]
 async fn create_procedure(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     body: Json<ProcedureRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let mut b = body.into_inner();
     let code = b.code.take().ok_or_else(|| invalid("code", "the procedure code is required"))?;
     let procedure = service::create_procedure(&state.db, procedure_from(code, b)).await?;
@@ -283,13 +279,10 @@ async fn create_procedure(
 #[put("/admin/procedures/{code}")]
 async fn update_procedure(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     code: web::Path<String>,
     body: Json<ProcedureRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let raw = code.into_inner();
     // A code that cannot exist cannot name a stored procedure.
     let code = ProcedureCode::try_from(raw.clone()).map_err(|_| CatalogError::ProcedureNotFound(raw))?;

@@ -83,6 +83,13 @@ caller_extractor!(
     |p| p.has_role(Role::Admin)
 );
 caller_extractor!(
+    /// A province-wide administrator (admin role, no agency): the catalogue, the calendar, the
+    /// targets, API clients and signing keys reach every agency, so an agency's admin may not
+    /// change them.
+    ProvinceAdminCaller,
+    |p| p.has_role(Role::Admin) && p.agency_code.is_none()
+);
+caller_extractor!(
     /// An API client (client-credentials token); check scopes with [`ClientCaller::require_scope`].
     ClientCaller,
     |p| p.kind == PrincipalKind::Client

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::domain::{PrincipalKind, Scopes};
 use super::error::IdentityError;
-use super::extract::{AdminCaller, Caller};
+use super::extract::{AdminCaller, Caller, ProvinceAdminCaller};
 use super::service::{self, Account, ApiClient, Registration};
 use crate::domain_types::{AgencyCode, Email, FullName, NationalId, Password, Phone, Role};
 use crate::error::{ApiError, ProblemDetails};
@@ -647,10 +647,7 @@ pub struct RotatedKeyResponse {
         (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 #[post("/admin/signing-keys/rotate")]
-async fn rotate_signing_key(state: web::Data<AppState>, admin: AdminCaller) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
+async fn rotate_signing_key(state: web::Data<AppState>, _admin: ProvinceAdminCaller) -> Result<HttpResponse, ApiError> {
     let kid = service::rotate_signing_key(&state.db, &state.identity).await?;
     Ok(HttpResponse::Ok().json(RotatedKeyResponse { kid }))
 }
@@ -754,12 +751,9 @@ pub struct AccessLogResponse {
 #[get("/admin/personal-data-access")]
 async fn list_personal_data_access(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     query: web::Query<AccessLogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let page = Page::try_from(PageQuery { page: query.page, per_page: query.per_page })?;
     let (items, total) = service::list_access_log(&state.db, query.subject, page).await?;
     Ok(HttpResponse::Ok().json(Paginated::<AccessLogResponse>::new(items, page, total)))

@@ -10,8 +10,7 @@ use super::service;
 use crate::catalog::domain::AgencyLevel;
 use crate::error::{ApiError, FieldError, ProblemDetails};
 use crate::http::json::Json;
-use crate::identity::error::IdentityError;
-use crate::identity::extract::AdminCaller;
+use crate::identity::extract::ProvinceAdminCaller;
 use crate::startup::AppState;
 
 /// Registers the target routes.
@@ -82,12 +81,9 @@ async fn list_targets(state: web::Data<AppState>, query: web::Query<TargetQuery>
 #[put("/admin/targets")]
 async fn put_target(
     state: web::Data<AppState>,
-    admin: AdminCaller,
+    _admin: ProvinceAdminCaller,
     body: Json<TargetBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if admin.0.agency_code.is_some() {
-        return Err(IdentityError::Forbidden.into());
-    }
     let b = body.into_inner();
     let mut errors = Vec::new();
     if !(0.0..=1.0).contains(&b.target) {
