@@ -1,7 +1,9 @@
 //! `POST /dossiers/{id}/actions`: every desk and citizen action after submission.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -9,12 +11,12 @@ use super::actions::{self, ActionRequest};
 use crate::dossiers::http::{dossier_reply, DossierResponse};
 use crate::error::{ApiError, ProblemDetails};
 use crate::http::json::Json;
-use crate::identity::extract::Caller;
+use crate::identity::extract::{Caller, ProvinceAdminCaller};
 use crate::startup::AppState;
 
 /// Registers the workflow routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(perform_action);
+    cfg.service(perform_action).service(verify_audit);
 }
 
 /// The version in `If-Match: "<version>"`.
@@ -65,4 +67,41 @@ async fn perform_action(
     let version = if_match(&req)?;
     let dossier = actions::perform(&state.db, &caller.0, id.into_inner(), version, body.into_inner()).await?;
     Ok(dossier_reply(HttpResponse::Ok(), dossier))
+}
+
+/// A chain that does not verify.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokenChain {
+    /// The dossier.
+    pub dossier_id: Uuid,
+    /// The first event whose hash, link or position does not verify.
+    pub seq: i32,
+}
+
+/// The result of recomputing every audit chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditVerifyResponse {
+    /// Whether every chain verifies.
+    pub ok: bool,
+    /// Dossiers checked.
+    pub checked: usize,
+    /// The chains that do not verify.
+    pub broken: Vec<BrokenChain>,
+}
+
+/// Recomputes every dossier's audit chain and reports any break (an event changed, removed or
+/// reordered outside the application). Province-wide admins only.
+#[utoipa::path(tag = "admin", operation_id = "verify_audit", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report", body = AuditVerifyResponse),
+        (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/admin/audit/verify")]
+async fn verify_audit(state: web::Data<AppState>, _admin: ProvinceAdminCaller) -> Result<HttpResponse, ApiError> {
+    let report = super::service::verify_all_chains(&state.db).await.map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(AuditVerifyResponse {
+        ok: report.broken.is_empty(),
+        checked: report.checked,
+        broken: report.broken.into_iter().map(|(dossier_id, seq)| BrokenChain { dossier_id, seq }).collect(),
+    }))
 }

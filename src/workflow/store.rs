@@ -88,3 +88,15 @@ pub(super) async fn events(
         .all(db)
         .await?)
 }
+
+/// Ids of every dossier that has audit events.
+pub(super) async fn dossiers_with_events(db: &impl ConnectionTrait) -> Result<Vec<Uuid>, WorkflowError> {
+    use sea_orm::QuerySelect;
+    Ok(dossier_events::Entity::find()
+        .select_only()
+        .column(dossier_events::Column::DossierId)
+        .distinct()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}

@@ -288,3 +288,35 @@ async fn a_received_dossier_has_a_receipt_as_data_and_as_a_printable_page() {
     assert_eq!(log["items"][0]["actor_id"], desk.clerk.id.as_str());
     assert_problem(app.get_as(&path, &desk.clerk_b.access_token).await, 404, "dossier_not_found").await;
 }
+
+#[tokio::test]
+async fn audit_verification_detects_a_tampered_event() {
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    act(&app, &desk.clerk, &id, Some(version), json!({"action": "receive", "note": "đủ hồ sơ"})).await;
+    let (other, _) = submitted(&app, &desk.citizen).await;
+
+    let report: Value = app.get_as("/api/v1/admin/audit/verify", &desk.admin.access_token).await.json().await.unwrap();
+    assert_eq!(report, json!({"ok": true, "checked": 2, "broken": []}));
+
+    // Someone edits the note of the reception straight in the database.
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(app.db.url()).await.unwrap();
+    let updated = db
+        // (Matched by content: ids are stored as BLOBs on SQLite and UUIDs on PostgreSQL.)
+        .execute_unprepared(
+            "UPDATE dossier_events SET note = 'thiếu hồ sơ' WHERE action = 'receive' AND note = 'đủ hồ sơ'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected(), 1);
+
+    let report: Value = app.get_as("/api/v1/admin/audit/verify", &desk.admin.access_token).await.json().await.unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["checked"], 2);
+    assert_eq!(report["broken"], json!([{"dossier_id": id, "seq": 2}]));
+    assert_ne!(id, other);
+    assert_problem(app.get_as("/api/v1/admin/audit/verify", &desk.clerk.access_token).await, 403, "identity_forbidden")
+        .await;
+}
