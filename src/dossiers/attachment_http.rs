@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::attachment_service::{self as service, invalid_upload, Attachment};
+use super::attachment_service::{self as service, Attachment};
 use super::error::DossierError;
 use crate::error::{ApiError, ProblemDetails};
 use crate::identity::extract::{Caller, CitizenCaller};
@@ -81,13 +81,13 @@ pub struct AttachmentListResponse {
 async fn read_text(mut field: actix_multipart::Field, name: &str, max: usize) -> Result<String, DossierError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| invalid_upload(name, format!("unreadable: {e}")))?;
+        let chunk = chunk.map_err(|e| DossierError::invalid(name, format!("unreadable: {e}")))?;
         if bytes.len() + chunk.len() > max {
-            return Err(invalid_upload(name, format!("at most {max} bytes")));
+            return Err(DossierError::invalid(name, format!("at most {max} bytes")));
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| invalid_upload(name, "must be UTF-8 text"))
+    String::from_utf8(bytes).map_err(|_| DossierError::invalid(name, "must be UTF-8 text"))
 }
 
 /// Attaches a file for one required document of the citizen's draft; a new file for the same
@@ -116,14 +116,15 @@ async fn upload_attachment(
     let id = id.into_inner();
     let mut document = None;
     while let Some(field) = form.next().await {
-        let field = field.map_err(|e| invalid_upload("file", format!("malformed multipart body: {e}")))?;
+        let field = field.map_err(|e| DossierError::invalid("file", format!("malformed multipart body: {e}")))?;
         match field.name() {
             Some("document_key") => {
                 let key = read_text(field, "document_key", 64).await?;
                 document = Some(service::prepare_upload(&state.db, &citizen.0, id, key.trim()).await?);
             }
             Some("file") => {
-                let document = document.take().ok_or_else(|| invalid_upload("document_key", "send it before file"))?;
+                let document =
+                    document.take().ok_or_else(|| DossierError::invalid("document_key", "send it before file"))?;
                 let file_name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default();
                 let file_name = file_name.to_owned();
                 let received = service::receive(field, document.max_bytes).await?;
@@ -138,7 +139,7 @@ async fn upload_attachment(
             _ => {}
         }
     }
-    Err(invalid_upload(if document.is_some() { "file" } else { "document_key" }, "missing").into())
+    Err(DossierError::invalid(if document.is_some() { "file" } else { "document_key" }, "missing").into())
 }
 
 /// The current attachments of a dossier (its applicant, or staff of its agency).

@@ -17,26 +17,17 @@ use super::attachment_domain::{is_accepted, sanitize_file_name, sniff_content_ty
 use super::attachment_store as store;
 pub use super::attachment_store::Attachment;
 use super::error::DossierError;
-use super::service::{find_visible, Dossier};
+use super::service::{find_own, find_visible, Dossier};
 use crate::catalog::procedure_domain::{Procedure, RequiredDocument};
 use crate::catalog::procedure_service;
 use crate::db::begin_write;
-use crate::error::FieldError;
 use crate::identity::service::Principal;
 use crate::storage::{content_key, FileStore};
 use crate::workflow::domain::DossierState;
 
-/// A 400 naming one invalid part of the upload.
-pub fn invalid_upload(field: &str, message: impl Into<String>) -> DossierError {
-    DossierError::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
-}
-
 /// The citizen's own dossier, still a draft.
 async fn owned_draft(db: &impl ConnectionTrait, citizen: &Principal, id: Uuid) -> Result<Dossier, DossierError> {
-    let dossier = find_visible(db, citizen, id).await?;
-    if dossier.applicant_id != citizen.id {
-        return Err(DossierError::NotFound(id));
-    }
+    let dossier = find_own(db, citizen, id).await?;
     if dossier.state != DossierState::Draft {
         return Err(DossierError::NotADraft);
     }
@@ -87,7 +78,7 @@ pub async fn receive<E: Display>(
     let mut hasher = Sha256::new();
     let mut buffer: Vec<u8> = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| invalid_upload("file", format!("the upload broke off: {e}")))?;
+        let chunk = chunk.map_err(|e| DossierError::invalid("file", format!("the upload broke off: {e}")))?;
         if buffer.len().saturating_add(chunk.len()) > limit {
             return Err(DossierError::AttachmentTooLarge { max_bytes });
         }

@@ -42,6 +42,13 @@ pub enum DossierError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl DossierError {
+    /// A 400 naming one invalid field of the request.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
+    }
+}
+
 impl From<sea_orm::DbErr> for DossierError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Unexpected(anyhow::Error::new(e).context("dossier storage"))

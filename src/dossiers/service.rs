@@ -108,6 +108,20 @@ pub async fn find_visible(db: &impl ConnectionTrait, caller: &Principal, id: Uui
     store::find_dossier(db, id).await?.filter(|d| visible_to(d, caller)).ok_or(DossierError::NotFound(id))
 }
 
+/// One of the caller's own dossiers, as its applicant; any other answers not found (staff who
+/// can see a dossier are still not its applicant).
+///
+/// # Errors
+/// [`DossierError::NotFound`].
+pub async fn find_own(db: &impl ConnectionTrait, citizen: &Principal, id: Uuid) -> Result<Dossier, DossierError> {
+    let dossier = find_visible(db, citizen, id).await?;
+    if dossier.applicant_id == citizen.id {
+        Ok(dossier)
+    } else {
+        Err(DossierError::NotFound(id))
+    }
+}
+
 /// The citizen's own dossiers, newest first.
 ///
 /// # Errors
@@ -161,10 +175,7 @@ pub async fn submit(
             return Ok(Submitted::Replayed { status: stored.status, body: stored.body });
         }
     }
-    let dossier = find_visible(&txn, citizen, id).await?;
-    if dossier.applicant_id != citizen.id {
-        return Err(DossierError::NotFound(id));
-    }
+    let dossier = find_own(&txn, citizen, id).await?;
     let procedure = checked_procedure(&txn, &dossier.procedure_code, &dossier.agency_code, &dossier.form_data).await?;
     let missing = super::attachment_service::missing_mandatory_documents(&txn, id, &procedure).await?;
     if !missing.is_empty() {

@@ -14,7 +14,7 @@ use super::service::{self, Step};
 use crate::calendar;
 use crate::catalog::procedure_service;
 use crate::db::begin_write;
-use crate::domain_types::{Invalid, Role};
+use crate::domain_types::Role;
 use crate::dossiers::error::DossierError;
 use crate::dossiers::service::{self as dossiers, Dossier};
 use crate::identity::domain::PrincipalKind;
@@ -75,14 +75,9 @@ fn actors_of(caller: &Principal, dossier: &Dossier) -> Vec<Actor> {
 fn bounded(field: &str, text: Option<String>, max: usize) -> Result<Option<String>, DossierError> {
     let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     if text.as_ref().is_some_and(|t| t.chars().count() > max) {
-        return Err(invalid(field, &format!("at most {max} characters")));
+        return Err(DossierError::invalid(field, format!("at most {max} characters")));
     }
     Ok(text)
-}
-
-fn invalid(field: &str, message: &str) -> DossierError {
-    let e = Invalid::new(field, message);
-    DossierError::Invalid(vec![crate::error::FieldError { field: e.field, message: e.message }])
 }
 
 /// Performs one action on a dossier the caller can see, checking `If-Match` against its version.
@@ -119,8 +114,8 @@ pub async fn perform(
             (Action::Receive, bounded("note", note, 2000)?, serde_json::json!({"due_at": due_at}), due_at)
         }
         ActionRequest::Refuse { reason, legal_basis, note } => {
-            let reason =
-                bounded("reason", Some(reason), 2000)?.ok_or_else(|| invalid("reason", "a reason is required"))?;
+            let reason = bounded("reason", Some(reason), 2000)?
+                .ok_or_else(|| DossierError::invalid("reason", "a reason is required"))?;
             let legal_basis = bounded("legal_basis", legal_basis, 1000)?;
             (
                 Action::Refuse,
