@@ -55,6 +55,14 @@ pub struct Settings {
     /// Sender of the e-mail motcua sends. Env: `MOTCUA_MAIL_FROM`.
     #[serde(default = "defaults::mail_from")]
     pub mail_from: String,
+    /// Ed25519 seed (base64 of 32 bytes) that signs result documents; unset: generated on first
+    /// start and kept in the database. Env: `MOTCUA_RESULT_SIGNING_KEY`.
+    #[serde(default)]
+    pub result_signing_key: Option<SecretString>,
+    /// Shared secret of the HMAC-signed payment callback (`POST /payments/callbacks/hmac`);
+    /// unset: online payment callbacks are refused. Env: `MOTCUA_PAYMENT_HMAC_SECRET`.
+    #[serde(default)]
+    pub payment_hmac_secret: Option<SecretString>,
 }
 
 mod defaults {
@@ -137,6 +145,8 @@ impl Settings {
             db_max_connections: defaults::db_max_connections(),
             public_url: defaults::public_url(),
             mail_from: defaults::mail_from(),
+            result_signing_key: None,
+            payment_hmac_secret: None,
         }
     }
 

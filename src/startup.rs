@@ -34,6 +34,22 @@ pub struct AppState {
     pub lookup_limiter: crate::dossiers::service::LookupLimiter,
     /// Attachments and result documents (the object store).
     pub files: crate::storage::FileStore,
+    /// The key result documents are signed with.
+    pub result_signer: crate::workflow::results::ResultSigner,
+    /// Payment providers whose signed callbacks confirm online payments.
+    pub payment_providers: Vec<Box<dyn crate::workflow::payments::PaymentProvider>>,
+}
+
+impl AppState {
+    /// What the workflow's actions need.
+    pub fn desk(&self) -> crate::workflow::actions::Desk<'_> {
+        crate::workflow::actions::Desk {
+            db: &self.db,
+            files: &self.files,
+            signer: &self.result_signer,
+            public_url: &self.settings.public_url,
+        }
+    }
 }
 
 /// Every documented route: operations at the root, the API under `/api/v1`.
@@ -88,7 +104,14 @@ impl Application {
         let identity = crate::identity::service::bootstrap(&db, &settings)
             .await
             .map_err(|e| anyhow::anyhow!("prepare identity: {e}"))?;
+        let result_signer = crate::workflow::results::ResultSigner::bootstrap(&db, &settings).await?;
+        let mut payment_providers: Vec<Box<dyn crate::workflow::payments::PaymentProvider>> = Vec::new();
+        if let Some(secret) = &settings.payment_hmac_secret {
+            payment_providers.push(Box::new(crate::workflow::payments::HmacProvider::new(secret.clone())));
+        }
         let state = web::Data::new(AppState {
+            result_signer,
+            payment_providers,
             db,
             files: crate::storage::FileStore::local(&settings.data_dir)?,
             settings,

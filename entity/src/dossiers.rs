@@ -25,6 +25,22 @@ pub struct Model {
     pub returned_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    pub assignee_id: Option<Uuid>,
+    pub statutory_due_at: Option<DateTimeWithTimeZone>,
+    pub paused_at: Option<DateTimeWithTimeZone>,
+    pub supplement_requests: i32,
+    pub supplement_seconds: i64,
+    pub apologies: i32,
+    pub finished_at: Option<DateTimeWithTimeZone>,
+    pub decision: Option<String>,
+    pub fee_total: i64,
+    pub payment_method: Option<String>,
+    pub paid_at: Option<DateTimeWithTimeZone>,
+    pub return_method: Option<String>,
+    pub rating: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

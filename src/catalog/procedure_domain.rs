@@ -124,6 +124,9 @@ pub struct Procedure {
     pub online_level: OnlineLevel,
     /// "Đủ điều kiện thực hiện DVCTT toàn trình": the denominator of the 766 full-online indicator.
     pub eligible_full_online: bool,
+    /// Whether a specialist's result needs a leader's approval; when not, the specialist
+    /// resolves the dossier directly.
+    pub approval_required: bool,
     /// Maximum processing time; `None`: no fixed deadline.
     pub processing_time: Option<ProcessingTime>,
     /// Fee lines, possibly none.
@@ -399,6 +402,7 @@ impl Procedure {
             field,
             online_level: self.online_level,
             eligible_full_online: self.eligible_full_online,
+            approval_required: self.approval_required,
             processing_time: self.processing_time,
             fees,
             documents,
@@ -481,6 +485,7 @@ mod tests {
             field: "Hộ tịch".to_owned(),
             online_level: OnlineLevel::Full,
             eligible_full_online: true,
+            approval_required: true,
             processing_time: Some(ProcessingTime::same_day()),
             fees: vec![Fee { name: "Lệ phí".to_owned(), amount_vnd: None, note: Some("  ".to_owned()) }],
             documents: vec![RequiredDocument {

@@ -70,6 +70,9 @@ pub struct ProcedureResponse {
     pub online_level: OnlineLevel,
     /// Eligible for full-online processing (the 766 indicator's denominator).
     pub eligible_full_online: bool,
+    /// Whether the specialist's result needs a leader's approval (`propose_result` → `approve`);
+    /// when not, the specialist `resolve`s directly.
+    pub approval_required: bool,
     /// Maximum processing time; `null`: no fixed deadline.
     #[schema(value_type = Option<ProcedureProcessingTime>)]
     pub processing_time: Option<ProcessingTime>,
@@ -100,6 +103,7 @@ impl From<Procedure> for ProcedureResponse {
             field: p.field,
             online_level: p.online_level,
             eligible_full_online: p.eligible_full_online,
+            approval_required: p.approval_required,
             processing_time: p.processing_time,
             fees: p.fees,
             documents: p.documents,
@@ -129,6 +133,9 @@ pub struct ProcedureRequest {
     /// Eligible for full-online processing; only with `online_level` other than `none`.
     #[serde(default)]
     pub eligible_full_online: bool,
+    /// Whether the specialist's result needs a leader's approval; default `true`.
+    #[serde(default = "approval_required_default")]
+    pub approval_required: bool,
     /// Maximum processing time, or `null` for no fixed deadline. `value` > 0, except 0 for `same_day`.
     #[serde(default, deserialize_with = "ProcessingTime::deserialize_optional")]
     #[schema(value_type = Option<ProcedureProcessingTime>)]
@@ -158,6 +165,10 @@ pub struct ProcedureRequest {
     pub valid_to: Option<NaiveDate>,
 }
 
+fn approval_required_default() -> bool {
+    true
+}
+
 fn procedure_from(code: ProcedureCode, b: ProcedureRequest) -> Procedure {
     Procedure {
         code: String::from(code),
@@ -165,6 +176,7 @@ fn procedure_from(code: ProcedureCode, b: ProcedureRequest) -> Procedure {
         field: b.field,
         online_level: b.online_level,
         eligible_full_online: b.eligible_full_online,
+        approval_required: b.approval_required,
         processing_time: b.processing_time,
         fees: b.fees,
         documents: b.documents,

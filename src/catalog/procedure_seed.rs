@@ -62,6 +62,7 @@ impl SeedProcedure {
             field: self.field,
             online_level,
             eligible_full_online: online_level == OnlineLevel::Full,
+            approval_required: true,
             processing_time: self.processing_time,
             fees: self.fees,
             documents: self

@@ -25,10 +25,11 @@ use crate::identity::service::Principal;
 use crate::storage::{content_key, FileStore};
 use crate::workflow::domain::DossierState;
 
-/// The citizen's own dossier, still a draft.
+/// The citizen's own dossier, still a draft or waiting for the supplement the desk asked for
+/// (Mẫu 02: the citizen uploads the new files, then takes the `supplement` action).
 async fn owned_draft(db: &impl ConnectionTrait, citizen: &Principal, id: Uuid) -> Result<Dossier, DossierError> {
     let dossier = find_own(db, citizen, id).await?;
-    if dossier.state != DossierState::Draft {
+    if !matches!(dossier.state, DossierState::Draft | DossierState::AwaitingSupplement) {
         return Err(DossierError::NotADraft);
     }
     Ok(dossier)

@@ -30,7 +30,7 @@ pub enum DossierError {
     AttachmentTypeNotAccepted { detected: String, accepted: String },
     #[error("the procedure requires no document with the key {0}")]
     UnknownDocument(String),
-    #[error("the dossier is not a draft any more")]
+    #[error("files can be changed only in a draft or while a supplement is requested")]
     NotADraft,
     #[error("attachment {0} not found")]
     AttachmentNotFound(uuid::Uuid),

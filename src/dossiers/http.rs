@@ -16,7 +16,7 @@ use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
 use crate::identity::extract::{Caller, CitizenCaller};
 use crate::startup::AppState;
-use crate::workflow::domain::DossierState;
+use crate::workflow::domain::{timeliness, DossierState, Timeliness};
 
 /// Registers the dossier routes.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -75,6 +75,28 @@ pub struct DossierResponse {
     pub resolved_at: Option<DateTime<Utc>>,
     /// When the result was returned.
     pub returned_at: Option<DateTime<Utc>>,
+    /// The specialist handling it.
+    pub assignee_id: Option<Uuid>,
+    /// When processing ended (`NgayKetThucXuLy`): resolved, refused, stopped or withdrawn.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Whether the deadline clock stands still (waiting for the citizen's supplement or payment).
+    pub clock_paused: bool,
+    /// Supplement requests made so far.
+    pub supplement_requests: i32,
+    /// Apologies (Mẫu 04) issued so far.
+    pub apologies: i32,
+    /// `approved` or `denied`, once resolved.
+    pub decision: Option<String>,
+    /// Fees requested, in đồng.
+    pub fee_total: i64,
+    /// `online` or `cash`, once paid.
+    pub payment_method: Option<String>,
+    /// When the fee was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// `online`, `desk` or `post`, once returned.
+    pub return_method: Option<String>,
+    /// The citizen's rating: `satisfied`, `neutral` or `unsatisfied`.
+    pub rating: Option<String>,
     /// Version, also the `ETag`; send it as `If-Match` with actions.
     pub version: i32,
     /// Creation time.
@@ -100,6 +122,17 @@ impl From<Dossier> for DossierResponse {
             due_at: d.due_at,
             resolved_at: d.resolved_at,
             returned_at: d.returned_at,
+            assignee_id: d.processing.assignee_id,
+            finished_at: d.processing.finished_at,
+            clock_paused: d.processing.paused_at.is_some(),
+            supplement_requests: d.processing.supplement_requests,
+            apologies: d.processing.apologies,
+            decision: d.processing.decision,
+            fee_total: d.processing.fee_total,
+            payment_method: d.processing.payment_method,
+            paid_at: d.processing.paid_at,
+            return_method: d.processing.return_method,
+            rating: d.processing.rating,
             version: d.version,
             created_at: d.created_at,
             updated_at: d.updated_at,
@@ -268,8 +301,15 @@ pub struct HistoryItem {
     pub to_state: String,
     /// Note.
     pub note: Option<String>,
+    /// The action's data (reasons, items, fees, new appointment…).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
     /// When.
     pub at: DateTime<Utc>,
+    /// For steps after reception of a dossier with an appointment: `early`, `on_time` or `late`
+    /// against the appointment as moved by clock pauses (an apology does not make a late step
+    /// on time) — the Mẫu 05 column.
+    pub on_time: Option<Timeliness>,
     /// Hash of the previous event.
     pub prev_hash: String,
     /// Hash of this event.
@@ -295,11 +335,16 @@ async fn dossier_history(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let events = service::history(&state.db, &caller.0, id.into_inner()).await?;
+    let (dossier, events) = service::history(&state.db, &caller.0, id.into_inner()).await?;
+    let due = dossier.processing.statutory_due_at;
     Ok(HttpResponse::Ok().json(HistoryResponse {
         items: events
             .into_iter()
             .map(|e| HistoryItem {
+                on_time: due
+                    .filter(|_| !matches!(e.from_state.as_str(), "draft" | "submitted"))
+                    .map(|due| timeliness(e.at, due)),
+                data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
                 seq: e.seq,
                 action: e.action,
                 actor_id: e.actor_id,

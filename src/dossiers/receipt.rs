@@ -12,6 +12,7 @@ use super::error::DossierError;
 use super::service::find_visible;
 use crate::calendar::domain::business_offset;
 use crate::catalog::{procedure_service, service as catalog};
+use crate::http::html::escape;
 use crate::identity::domain::PrincipalKind;
 use crate::identity::service::{self as identity, Principal};
 
@@ -130,19 +131,6 @@ pub async fn receipt(
         received_at: local(received_at),
         due_at: dossier.due_at.map(local),
     })
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 /// The receipt as a printable A5 page (Vietnamese, as issued at the desk).

@@ -181,6 +181,7 @@ pub async fn submit(
     if !missing.is_empty() {
         return Err(DossierError::MissingDocuments(missing));
     }
+    let now = workflow::truncate_to_micros(Utc::now());
     let step = Step {
         action: Action::Submit,
         actors: vec![Actor::Citizen],
@@ -188,9 +189,10 @@ pub async fn submit(
         note: None,
         data: serde_json::json!({"channel": dossier.channel.as_str()}),
         expected_version: None,
+        effects: Default::default(),
+        at: now,
     };
     workflow::apply(&txn, id, step).await?;
-    let now = Utc::now();
     let day = now.with_timezone(&business_offset()).date_naive();
     let number = store::next_number(&txn, &dossier.agency_code, &day_key(day)).await?;
     let code = dossier_code(&dossier.agency_code, day, number);
@@ -210,9 +212,13 @@ pub async fn submit(
 ///
 /// # Errors
 /// [`DossierError::NotFound`].
-pub async fn history(db: &DatabaseConnection, caller: &Principal, id: Uuid) -> Result<Vec<AuditEvent>, DossierError> {
-    find_visible(db, caller, id).await?;
-    Ok(workflow::history(db, id).await?)
+pub async fn history(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<(Dossier, Vec<AuditEvent>), DossierError> {
+    let dossier = find_visible(db, caller, id).await?;
+    Ok((dossier, workflow::history(db, id).await?))
 }
 
 /// The public status lookup by code and secret. An unknown code and a wrong secret answer the
@@ -267,20 +273,6 @@ impl LookupLimiter {
         }
         Ok(())
     }
-}
-
-/// Records the desk's reception: when, and the appointment (due) time the deadline engine gave.
-/// Called by the workflow's `receive`, inside its transaction.
-///
-/// # Errors
-/// On storage failure.
-pub async fn set_reception(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    received_at: chrono::DateTime<Utc>,
-    due_at: Option<chrono::DateTime<Utc>>,
-) -> Result<(), DossierError> {
-    store::set_reception(db, id, received_at, due_at).await
 }
 
 /// Reloads a dossier (after a change, inside the same transaction).

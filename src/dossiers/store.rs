@@ -24,6 +24,8 @@ pub struct Dossier {
     pub agency_code: String,
     pub applicant_id: Uuid,
     pub state: DossierState,
+    /// The state a waiting dossier returns to after the supplement or payment.
+    pub resume_state: Option<DossierState>,
     pub channel: Channel,
     pub form_data: serde_json::Value,
     pub version: i32,
@@ -34,6 +36,45 @@ pub struct Dossier {
     pub returned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the desk recorded while handling it.
+    pub processing: Processing,
+}
+
+/// The facts recorded while a dossier is handled (DESIGN.md §6, §8), written only by the
+/// workflow in the transaction of the action that establishes them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Processing {
+    /// The specialist handling it.
+    pub assignee_id: Option<Uuid>,
+    /// The appointment at reception moved only by clock pauses, never by an apology: what the
+    /// 766 on-time rule compares the finish with.
+    pub statutory_due_at: Option<DateTime<Utc>>,
+    /// Since when the clock stands still (waiting for a supplement or a payment).
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Supplement requests made.
+    pub supplement_requests: i32,
+    /// Seconds the citizen spent supplementing.
+    pub supplement_seconds: i64,
+    /// Apologies (Mẫu 04) issued.
+    pub apologies: i32,
+    /// `NgayKetThucXuLy`: resolved, refused, stopped or withdrawn.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `approved` or `denied`.
+    pub decision: Option<String>,
+    /// Fees requested, in đồng.
+    pub fee_total: i64,
+    /// `online` or `cash`.
+    pub payment_method: Option<String>,
+    /// When the fee was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// `online`, `desk` or `post`.
+    pub return_method: Option<String>,
+    /// `satisfied`, `neutral` or `unsatisfied`.
+    pub rating: Option<String>,
+    /// The citizen's comment with the rating.
+    pub rating_comment: Option<String>,
+    /// When the citizen rated.
+    pub rated_at: Option<DateTime<Utc>>,
 }
 
 fn utc(t: Option<chrono::DateTime<chrono::FixedOffset>>) -> Option<DateTime<Utc>> {
@@ -58,6 +99,7 @@ impl TryFrom<dossiers::Model> for Dossier {
             agency_code: m.agency_code,
             applicant_id: m.applicant_id,
             state,
+            resume_state: m.resume_state.as_deref().and_then(DossierState::parse),
             channel,
             form_data,
             version: m.version,
@@ -68,6 +110,23 @@ impl TryFrom<dossiers::Model> for Dossier {
             returned_at: utc(m.returned_at),
             created_at: m.created_at.with_timezone(&Utc),
             updated_at: m.updated_at.with_timezone(&Utc),
+            processing: Processing {
+                assignee_id: m.assignee_id,
+                statutory_due_at: utc(m.statutory_due_at),
+                paused_at: utc(m.paused_at),
+                supplement_requests: m.supplement_requests,
+                supplement_seconds: m.supplement_seconds,
+                apologies: m.apologies,
+                finished_at: utc(m.finished_at),
+                decision: m.decision,
+                fee_total: m.fee_total,
+                payment_method: m.payment_method,
+                paid_at: utc(m.paid_at),
+                return_method: m.return_method,
+                rating: m.rating,
+                rating_comment: m.rating_comment,
+                rated_at: utc(m.rated_at),
+            },
         })
     }
 }
@@ -105,6 +164,21 @@ pub(super) async fn insert_draft(
         returned_at: Set(None),
         created_at: Set(now.fixed_offset()),
         updated_at: Set(now.fixed_offset()),
+        assignee_id: Set(None),
+        statutory_due_at: Set(None),
+        paused_at: Set(None),
+        supplement_requests: Set(0),
+        supplement_seconds: Set(0),
+        apologies: Set(0),
+        finished_at: Set(None),
+        decision: Set(None),
+        fee_total: Set(0),
+        payment_method: Set(None),
+        paid_at: Set(None),
+        return_method: Set(None),
+        rating: Set(None),
+        rating_comment: Set(None),
+        rated_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -227,20 +301,5 @@ pub(super) async fn save_idempotent(
     }
     .insert(db)
     .await?;
-    Ok(())
-}
-
-pub(super) async fn set_reception(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    received_at: DateTime<Utc>,
-    due_at: Option<DateTime<Utc>>,
-) -> Result<(), DossierError> {
-    dossiers::Entity::update_many()
-        .col_expr(dossiers::Column::ReceivedAt, Expr::value(received_at.fixed_offset()))
-        .col_expr(dossiers::Column::DueAt, Expr::value(due_at.map(|t| t.fixed_offset())))
-        .filter(dossiers::Column::Id.eq(id))
-        .exec(db)
-        .await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! operational metrics, health and the OpenAPI document.
 
 pub mod extractors;
+pub mod html;
 pub mod json;
 pub mod metrics;
 pub mod middleware;

@@ -139,6 +139,30 @@ pub fn counts_as_finished_for_766(state: DossierState) -> bool {
     matches!(state.national_status(), Some(3 | 7 | 8 | 9 | 10))
 }
 
+/// How a step or a finish compares with the appointment (Mẫu 05: trước hạn / đúng hạn / quá hạn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    /// On a business day before the appointment's day.
+    Early,
+    /// On the appointment's day, not after its time.
+    OnTime,
+    /// After the appointment.
+    Late,
+}
+
+/// How `at` compares with the appointment `due`, by business days in Asia/Ho_Chi_Minh.
+pub fn timeliness(at: chrono::DateTime<chrono::Utc>, due: chrono::DateTime<chrono::Utc>) -> Timeliness {
+    let offset = crate::calendar::domain::business_offset();
+    if at > due {
+        Timeliness::Late
+    } else if at.with_timezone(&offset).date_naive() < due.with_timezone(&offset).date_naive() {
+        Timeliness::Early
+    } else {
+        Timeliness::OnTime
+    }
+}
+
 /// Something a desk officer, the citizen or an integration does to a dossier (DESIGN.md §6, §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -638,6 +662,18 @@ impl TransitionTable {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn steps_are_early_on_time_or_late_by_business_day_and_time() {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+        let due = t("2026-11-27T17:00:00+07:00");
+        assert_eq!(timeliness(t("2026-11-26T16:59:00+07:00"), due), Timeliness::Early);
+        // 23:30 on the 26th in Hà Nội is 16:30 UTC: still the day before, by business time.
+        assert_eq!(timeliness(t("2026-11-26T23:30:00+07:00"), due), Timeliness::Early);
+        assert_eq!(timeliness(t("2026-11-27T08:00:00+07:00"), due), Timeliness::OnTime);
+        assert_eq!(timeliness(due, due), Timeliness::OnTime);
+        assert_eq!(timeliness(t("2026-11-27T17:00:01+07:00"), due), Timeliness::Late);
+    }
+
     use super::*;
 
     use Action as A;

@@ -1,22 +1,41 @@
-//! `POST /dossiers/{id}/actions`: every desk and citizen action after submission.
+//! The workflow's endpoints: `POST /dossiers/{id}/actions` (every desk and citizen action after
+//! submission), the desk's queue, result documents and their public verification, payments and
+//! the payment providers' callbacks, and the audit-chain check.
+
+use std::collections::BTreeMap;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::actions::{self, ActionRequest};
+use super::desk::{self, QueueFilter};
+use super::domain::DossierState;
+use super::error::WorkflowError;
+use super::payments::{self, Callback, CallbackOutcome, Payment};
+use super::results::{self, IssuedResult, Verification};
 use crate::dossiers::http::{dossier_reply, DossierResponse};
+use crate::dossiers::service as dossiers;
 use crate::error::{ApiError, ProblemDetails};
 use crate::http::json::Json;
-use crate::identity::extract::{Caller, ProvinceAdminCaller};
+use crate::http::pagination::{Page, PageQuery};
+use crate::identity::extract::{Caller, ProvinceAdminCaller, StaffCaller};
 use crate::startup::AppState;
 
 /// Registers the workflow routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(perform_action).service(verify_audit);
+    cfg.service(perform_action)
+        .service(desk_queue)
+        .service(list_results)
+        .service(download_result)
+        .service(verify_result)
+        .service(list_payments)
+        .service(payment_callback)
+        .service(verify_audit);
 }
 
 /// The version in `If-Match: "<version>"`.
@@ -65,8 +84,230 @@ async fn perform_action(
     body: Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let version = if_match(&req)?;
-    let dossier = actions::perform(&state.db, &caller.0, id.into_inner(), version, body.into_inner()).await?;
+    let dossier = actions::perform(&state.desk(), &caller.0, id.into_inner(), version, body.into_inner()).await?;
     Ok(dossier_reply(HttpResponse::Ok(), dossier))
+}
+
+/// Filters of the desk's queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only dossiers in this state.
+    pub state: Option<DossierState>,
+    /// Only dossiers assigned to this specialist; `me` for the caller.
+    pub assignee: Option<String>,
+    /// `true`: only open dossiers past their appointment; `false`: only the others.
+    pub overdue: Option<bool>,
+    /// Only dossiers due before this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub due_before: Option<DateTime<FixedOffset>>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page, 1–100.
+    pub per_page: Option<u64>,
+}
+
+/// One page of the desk's queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueResponse {
+    /// Dossiers, soonest due first (those without an appointment last).
+    pub items: Vec<DossierResponse>,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Items per page.
+    pub per_page: u64,
+    /// Dossiers matching the filters.
+    pub total: u64,
+    /// The agency's dossiers per state (not filtered), for the queue's tabs.
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// The work queue of the caller's agency (staff only).
+#[utoipa::path(tag = "desk", operation_id = "desk_queue", params(QueueQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The queue", body = QueueResponse),
+        (status = 400, description = "Invalid filter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of an agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/desk/dossiers")]
+async fn desk_queue(
+    state: web::Data<AppState>,
+    staff: StaffCaller,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(agency) = staff.0.agency_code.clone() else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "desk_no_agency",
+            "the desk queue belongs to an agency's staff",
+        ));
+    };
+    let q = query.into_inner();
+    let page = Page::try_from(PageQuery { page: q.page, per_page: q.per_page })?;
+    let assignee_id = match q.assignee.as_deref() {
+        None => None,
+        Some("me") => Some(staff.0.id),
+        Some(other) => Some(Uuid::parse_str(other).map_err(|_| {
+            ApiError::validation(vec![crate::error::FieldError {
+                field: "assignee".to_owned(),
+                message: "expected an account id or `me`".to_owned(),
+            }])
+        })?),
+    };
+    let filter = QueueFilter {
+        state: q.state,
+        assignee_id,
+        overdue: q.overdue,
+        due_before: q.due_before.map(|t| t.with_timezone(&Utc)),
+    };
+    let queue = desk::queue(&state.db, &agency, &filter, page, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(QueueResponse {
+        items: queue.items.into_iter().map(DossierResponse::from).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total: queue.total,
+        counts: queue.counts.into_iter().map(|(s, n)| (s.as_str().to_owned(), n)).collect(),
+    }))
+}
+
+/// Issued results of a dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsResponse {
+    /// Issued results, oldest first.
+    pub items: Vec<IssuedResult>,
+}
+
+/// The issued results of a dossier (its applicant, or staff of its agency).
+#[utoipa::path(tag = "dossiers", operation_id = "list_results", params(("id" = Uuid, Path, description = "Dossier id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The results", body = ResultsResponse),
+        (status = 404, description = "No such dossier visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers/{id}/results")]
+async fn list_results(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let dossier = dossiers::find_visible(&state.db, &caller.0, id.into_inner()).await?;
+    let items = results::issued(&state.db, &dossier, &state.settings.public_url).await?;
+    Ok(HttpResponse::Ok().json(ResultsResponse { items }))
+}
+
+/// Downloads an issued result document (its applicant, or staff of its agency).
+#[utoipa::path(tag = "dossiers", operation_id = "download_result",
+    params(("id" = Uuid, Path, description = "Dossier id"), ("result_id" = Uuid, Path, description = "Result id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The document", content_type = "text/html"),
+        (status = 404, description = "No such dossier or result visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers/{id}/results/{result_id}")]
+async fn download_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, result_id) = path.into_inner();
+    let dossier = dossiers::find_visible(&state.db, &caller.0, id).await?;
+    let (key, file_name) = results::storage_key_of(&state.db, &dossier, result_id).await?;
+    let bytes = state
+        .files
+        .get(&key)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("result file {key} is missing from the store")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")))
+        .body(bytes))
+}
+
+/// What to verify.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// Dossier code printed on the result.
+    pub code: String,
+    /// SHA-256 of the result file, hex.
+    pub sha256: String,
+}
+
+/// Confirms that a result document is genuine: issued by this service for this dossier code,
+/// with this SHA-256, and signed. Public; reveals no personal data. Anything else answers 404.
+#[utoipa::path(tag = "public", operation_id = "verify_result", params(VerifyQuery),
+    responses(
+        (status = 200, description = "Genuine", body = Verification),
+        (status = 404, description = "No genuine result matches", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/results/verify")]
+async fn verify_result(state: web::Data<AppState>, query: web::Query<VerifyQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let verification = results::verify(&state.db, &state.result_signer, &q.code, &q.sha256).await?;
+    Ok(HttpResponse::Ok().json(verification))
+}
+
+/// Payments of a dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentsResponse {
+    /// Payments, oldest first.
+    pub items: Vec<Payment>,
+}
+
+/// The fee payments of a dossier (its applicant, or staff of its agency). A pending payment's id
+/// is what the citizen pays against at the payment provider.
+#[utoipa::path(tag = "dossiers", operation_id = "list_payments", params(("id" = Uuid, Path, description = "Dossier id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The payments", body = PaymentsResponse),
+        (status = 404, description = "No such dossier visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/dossiers/{id}/payments")]
+async fn list_payments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let dossier = dossiers::find_visible(&state.db, &caller.0, id.into_inner()).await?;
+    let items = payments::list(&state.db, &dossier).await?;
+    Ok(HttpResponse::Ok().json(PaymentsResponse { items }))
+}
+
+/// A payment provider's callback (IPN). For the `hmac` provider: JSON body
+/// `{payment_id, status: "paid"|"failed", reference, amount}`, headers `X-Payment-Timestamp`
+/// (Unix seconds) and `X-Payment-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
+/// A paid notice settles the payment and resumes the dossier; repeats answer the same.
+#[utoipa::path(tag = "payments", operation_id = "payment_callback",
+    params(("provider" = String, Path, description = "Provider name, e.g. `hmac`")),
+    request_body(content = payments::PaymentNotice, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Handled", body = CallbackOutcome),
+        (status = 400, description = "Not a payment notice", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Signature missing, wrong or too old", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown provider or payment", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The dossier no longer awaits payment", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Amount differs from the payment's", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[post("/payments/callbacks/{provider}")]
+async fn payment_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    provider: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let name = provider.into_inner();
+    let provider = state
+        .payment_providers
+        .iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| ApiError::from(WorkflowError::PaymentProviderUnknown(name.clone())))?;
+    let headers = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
+        .collect();
+    let outcome = payments::handle_callback(&state.db, provider.as_ref(), &Callback { headers, body: &body }).await?;
+    Ok(HttpResponse::Ok().json(outcome))
 }
 
 /// A chain that does not verify.

@@ -7,7 +7,7 @@ use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::domain::{Action, Actor, DossierState, TransitionTable};
+use super::domain::{pauses_clock, Action, Actor, DossierState, TransitionTable};
 use super::error::WorkflowError;
 use super::store;
 
@@ -29,6 +29,123 @@ pub struct Step {
     pub data: serde_json::Value,
     /// The version the caller saw (`If-Match`); `None` when the caller holds no version.
     pub expected_version: Option<i32>,
+    /// The recorded facts the step changes, written in the same UPDATE as the state.
+    pub effects: Effects,
+    /// When it happens (stored with micro-second precision).
+    pub at: DateTime<Utc>,
+}
+
+/// Changes to a dossier's recorded facts that come with a step; `None` leaves a column as it is.
+/// The time stamps every finishing step needs (`finished_at`, `resolved_at`, `returned_at`) and
+/// the clock's pause are derived by [`clock_effects`], the rest by the action.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub statutory_due_at: Option<Option<DateTime<Utc>>>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub paused_at: Option<Option<DateTime<Utc>>>,
+    pub supplement_requests: Option<i32>,
+    pub supplement_seconds: Option<i64>,
+    pub apologies: Option<i32>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub decision: Option<String>,
+    pub fee_total: Option<i64>,
+    pub payment_method: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub return_method: Option<String>,
+    pub rating: Option<String>,
+    pub rating_comment: Option<Option<String>>,
+    pub rated_at: Option<DateTime<Utc>>,
+}
+
+/// What a dossier's clock needs to know to derive [`clock_effects`].
+#[derive(Debug, Clone, Copy)]
+pub struct ClockState {
+    pub due_at: Option<DateTime<Utc>>,
+    pub statutory_due_at: Option<DateTime<Utc>>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub supplement_seconds: i64,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The effects every transition from `from` to `to` at `now` has, whatever the action: entering
+/// a wait stops the clock; leaving it moves the appointment by the office time the wait took
+/// (`shift(due, pause_start, pause_end)`, DOMAIN.md §1.4: pause, never reset) and counts the
+/// citizen's supplement time; finishing records `NgayKetThucXuLy`; resolving and returning stamp
+/// their times.
+///
+/// # Errors
+/// Whatever `shift` fails with.
+pub fn clock_effects<E>(
+    from: DossierState,
+    to: DossierState,
+    clock: ClockState,
+    now: DateTime<Utc>,
+    shift: impl Fn(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) -> Result<DateTime<Utc>, E>,
+) -> Result<Effects, E> {
+    let mut effects = Effects::default();
+    if from == to {
+        return Ok(effects);
+    }
+    if pauses_clock(to) && !pauses_clock(from) {
+        effects.paused_at = Some(Some(now));
+    }
+    if pauses_clock(from) && !pauses_clock(to) {
+        effects.paused_at = Some(None);
+        if let Some(start) = clock.paused_at {
+            if let Some(due) = clock.due_at {
+                effects.due_at = Some(Some(shift(due, start, now)?));
+            }
+            if let Some(due) = clock.statutory_due_at {
+                effects.statutory_due_at = Some(Some(shift(due, start, now)?));
+            }
+            if from == DossierState::AwaitingSupplement && to != DossierState::Withdrawn && to != DossierState::Stopped
+            {
+                let waited = (now - start).num_seconds().max(0);
+                effects.supplement_seconds = Some(clock.supplement_seconds + waited);
+            }
+        }
+    }
+    let finishes =
+        matches!(to, DossierState::Resolved | DossierState::Refused | DossierState::Stopped | DossierState::Withdrawn);
+    if finishes && clock.finished_at.is_none() {
+        effects.finished_at = Some(now);
+    }
+    if to == DossierState::Resolved {
+        effects.resolved_at = Some(now);
+    }
+    if to == DossierState::Returned {
+        effects.returned_at = Some(now);
+    }
+    Ok(effects)
+}
+
+/// Lays `later` over `base`: every column `later` sets wins.
+pub fn merge_effects(base: Effects, later: Effects) -> Effects {
+    Effects {
+        received_at: later.received_at.or(base.received_at),
+        due_at: later.due_at.or(base.due_at),
+        statutory_due_at: later.statutory_due_at.or(base.statutory_due_at),
+        assignee_id: later.assignee_id.or(base.assignee_id),
+        paused_at: later.paused_at.or(base.paused_at),
+        supplement_requests: later.supplement_requests.or(base.supplement_requests),
+        supplement_seconds: later.supplement_seconds.or(base.supplement_seconds),
+        apologies: later.apologies.or(base.apologies),
+        finished_at: later.finished_at.or(base.finished_at),
+        resolved_at: later.resolved_at.or(base.resolved_at),
+        returned_at: later.returned_at.or(base.returned_at),
+        decision: later.decision.or(base.decision),
+        fee_total: later.fee_total.or(base.fee_total),
+        payment_method: later.payment_method.or(base.payment_method),
+        paid_at: later.paid_at.or(base.paid_at),
+        return_method: later.return_method.or(base.return_method),
+        rating: later.rating.or(base.rating),
+        rating_comment: later.rating_comment.or(base.rating_comment),
+        rated_at: later.rated_at.or(base.rated_at),
+    }
 }
 
 /// An appended audit event.
@@ -81,6 +198,42 @@ pub fn event_hash(dossier_id: Uuid, e: &AuditEvent) -> String {
     hex::encode(Sha256::digest(material.as_bytes()))
 }
 
+/// `t` as both backends store it, so a hash over it recomputes identically after a round trip.
+pub fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// Decides where `step` leads from `from` for the first of the caller's capacities the table
+/// allows. "Not in this state" outranks "not for you": the state is what the caller must fix.
+///
+/// # Errors
+/// [`WorkflowError::Transition`].
+pub fn decide(
+    from: DossierState,
+    action: Action,
+    actors: &[Actor],
+    resume_to: Option<DossierState>,
+) -> Result<(DossierState, Actor), WorkflowError> {
+    let table = TransitionTable::default();
+    let mut decision = None;
+    for actor in actors {
+        match table.decide(from, action, *actor, resume_to) {
+            Ok(to) => return Ok((to, *actor)),
+            Err(e @ super::domain::TransitionError::NotAllowedInState { .. }) => decision = Some(e),
+            Err(e) => {
+                if decision.is_none() {
+                    decision = Some(e);
+                }
+            }
+        }
+    }
+    match decision {
+        Some(e) => Err(e.into()),
+        // No capacity at all (a citizen acting on someone else's dossier never gets this far).
+        None => Err(super::domain::TransitionError::NotAllowedInState { action, state: from }.into()),
+    }
+}
+
 /// Applies one step to a dossier inside `txn`.
 ///
 /// # Errors
@@ -97,24 +250,7 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
     let from = DossierState::parse(&row.state)
         .ok_or_else(|| anyhow::anyhow!("dossier {dossier_id} has unknown state {}", row.state))?;
     let resume_to = row.resume_state.as_deref().and_then(DossierState::parse);
-    let table = TransitionTable::default();
-    let mut decision = None;
-    for actor in &step.actors {
-        match table.decide(from, step.action, *actor, resume_to) {
-            Ok(to) => {
-                decision = Some(Ok((to, *actor)));
-                break;
-            }
-            // "Not in this state" outranks "not for you": the state is what the caller must fix.
-            Err(e @ super::domain::TransitionError::NotAllowedInState { .. }) => decision = Some(Err(e)),
-            Err(e) => {
-                if decision.is_none() {
-                    decision = Some(Err(e));
-                }
-            }
-        }
-    }
-    let (to, actor) = decision.ok_or_else(|| anyhow::anyhow!("a workflow step without an actor"))??;
+    let (to, actor) = decide(from, step.action, &step.actors, resume_to)?;
     // Entering a wait remembers where to come back to; leaving it forgets.
     let resume_state = match to {
         DossierState::AwaitingSupplement | DossierState::AwaitingPayment if to != from => Some(from.as_str()),
@@ -122,9 +258,8 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
         _ => None,
     };
     // Micro-second precision: what both backends store, so the hash recomputes identically.
-    let now = Utc::now();
-    let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
-    if !store::update_state(txn, dossier_id, row.version, to.as_str(), resume_state, now).await? {
+    let now = truncate_to_micros(step.at);
+    if !store::update_state(txn, dossier_id, row.version, to.as_str(), resume_state, now, &step.effects).await? {
         let actual = store::find_state(txn, dossier_id).await?.map_or(row.version, |r| r.version);
         return Err(WorkflowError::VersionMismatch { expected: row.version, actual });
     }

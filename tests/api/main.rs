@@ -9,5 +9,6 @@ mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod processing;
 mod targets;
 mod workflow;
