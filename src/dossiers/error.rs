@@ -39,6 +39,8 @@ pub enum DossierError {
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
+    Applicant(crate::identity::error::IdentityError),
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
@@ -94,6 +96,7 @@ impl From<DossierError> for ApiError {
                 ApiError::new(StatusCode::BAD_REQUEST, "dossier_missing_documents", detail).with_errors(errors)
             }
             DossierError::Workflow(w) => w.into(),
+            DossierError::Applicant(e) => e.into(),
             DossierError::Unexpected(cause) => ApiError::internal(cause),
         }
     }

@@ -10,11 +10,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::domain::Channel;
+use super::intake::{self, DeskRegistration};
 use super::service::{self, Dossier, IdempotencyKey, Submitted};
+use crate::domain_types::{Email, FullName, NationalId, Phone};
 use crate::error::{ApiError, FieldError, ProblemDetails};
 use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
-use crate::identity::extract::{Caller, CitizenCaller};
+use crate::identity::extract::{Caller, CitizenCaller, StaffCaller};
+use crate::identity::service::Applicant;
 use crate::startup::AppState;
 use crate::workflow::domain::{timeliness, DossierState, Timeliness};
 
@@ -26,7 +29,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(submit_dossier)
         .service(dossier_history)
         .service(get_receipt)
-        .service(lookup_dossier);
+        .service(lookup_dossier)
+        .service(register_at_desk);
     super::attachment_http::routes(cfg);
 }
 
@@ -282,6 +286,74 @@ async fn submit_dossier(
             Ok(reply.body(body))
         }
     }
+}
+
+/// The applicant of a walk-in or postal dossier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantRequest {
+    /// 12-digit personal identification number; an existing citizen account with it is used.
+    pub national_id: NationalId,
+    /// Full name.
+    pub full_name: FullName,
+    /// E-mail, where notices about the dossier go.
+    pub email: Email,
+    /// Phone.
+    #[serde(default)]
+    pub phone: Option<Phone>,
+}
+
+/// A walk-in or postal dossier registered by a clerk.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeskRegistrationRequest {
+    /// `direct` (at the counter) or `postal`.
+    pub channel: Channel,
+    /// National procedure code; the clerk's agency must perform it.
+    pub procedure_code: String,
+    /// The form, valid against the procedure's `form_schema`.
+    #[schema(value_type = Object)]
+    pub form_data: serde_json::Value,
+    /// Who files it.
+    pub applicant: ApplicantRequest,
+    /// Free text for the history.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Registers a walk-in or postal dossier at the clerk's agency and receives it at once: the
+/// answer carries its code, lookup secret and appointment time (print the receipt next). The
+/// applicant's citizen account is found by national ID, or created (they can follow the dossier
+/// with the receipt's lookup secret and get its e-mails).
+#[utoipa::path(tag = "desk", operation_id = "register_at_desk", request_body = DeskRegistrationRequest, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered and received", body = DossierResponse),
+        (status = 400, description = "Invalid channel, procedure, applicant or form data", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a clerk of an agency", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail belongs to another account", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[post("/desk/dossiers")]
+async fn register_at_desk(
+    state: web::Data<AppState>,
+    staff: StaffCaller,
+    body: Json<DeskRegistrationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let registration = DeskRegistration {
+        channel: b.channel,
+        procedure_code: b.procedure_code,
+        form_data: b.form_data,
+        applicant: Applicant {
+            national_id: b.applicant.national_id,
+            full_name: b.applicant.full_name,
+            email: b.applicant.email,
+            phone: b.applicant.phone,
+        },
+        note: b.note,
+    };
+    let dossier = intake::register_at_desk(&state.desk(), &state.identity, &staff.0, registration).await?;
+    Ok(dossier_reply(HttpResponse::Created(), dossier))
 }
 
 /// One audit event (the Mẫu 05 view).

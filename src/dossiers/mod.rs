@@ -8,6 +8,7 @@ mod attachment_store;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod intake;
 pub mod receipt;
 pub mod service;
 mod store;

@@ -48,7 +48,7 @@ fn validate_form_data(schema: &serde_json::Value, form_data: &serde_json::Value)
     }
 }
 
-async fn checked_procedure(
+pub(super) async fn checked_procedure(
     db: &impl ConnectionTrait,
     procedure_code: &str,
     agency_code: &str,

@@ -145,8 +145,17 @@ pub(super) async fn insert_draft(
     new: NewDraft,
     now: DateTime<Utc>,
 ) -> Result<Dossier, DossierError> {
+    insert_draft_with_id(db, Uuid::now_v7(), new, now).await
+}
+
+pub(super) async fn insert_draft_with_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    new: NewDraft,
+    now: DateTime<Utc>,
+) -> Result<Dossier, DossierError> {
     let row = dossiers::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         code: Set(None),
         lookup_secret: Set(None),
         procedure_code: Set(new.procedure_code),

@@ -757,3 +757,61 @@ pub async fn list_access_log(
 ) -> Result<(Vec<AccessLogEntry>, u64), IdentityError> {
     store::list_access_log(db, subject, page).await
 }
+
+/// A citizen identified by a desk officer (walk-in or postal dossier) or by the national portal.
+#[derive(Debug, Clone)]
+pub struct Applicant {
+    pub national_id: NationalId,
+    pub full_name: FullName,
+    pub email: Email,
+    pub phone: Option<Phone>,
+}
+
+/// The citizen account of `applicant`: the one with this national ID, or a new one created
+/// without a known password.
+///
+/// # Implementation Notes
+/// A created account gets the hash of a random secret nobody holds, so signing in with it fails
+/// like any wrong password; the citizen still receives the e-mails about the dossier and can
+/// follow it with the receipt's lookup secret. Processing a dossier the citizen filed is a
+/// statutory duty, so no consent is recorded (ND 13/2023 Điều 17); the account carries none.
+///
+/// # Errors
+/// [`IdentityError::AccountExists`] when another account already uses the e-mail address.
+pub async fn find_or_create_applicant(
+    db: &impl ConnectionTrait,
+    identity: &Identity,
+    applicant: &Applicant,
+) -> Result<Uuid, IdentityError> {
+    if let Some(account) = store::find_account_by_username(db, applicant.national_id.as_str()).await? {
+        if account.kind != PrincipalKind::Citizen {
+            return Err(IdentityError::AccountExists);
+        }
+        return Ok(account.id);
+    }
+    if store::account_exists(db, applicant.email.as_str(), None).await? {
+        return Err(IdentityError::AccountExists);
+    }
+    let password_hash = identity.hasher.hash(random_secret()).await?;
+    let now = Utc::now();
+    let account = store::insert_account(
+        db,
+        NewAccount {
+            kind: PrincipalKind::Citizen,
+            email: applicant.email.as_str().to_owned(),
+            national_id: Some(applicant.national_id.as_str().to_owned()),
+            full_name: applicant.full_name.as_str().to_owned(),
+            phone: applicant.phone.as_ref().map(|p| p.as_str().to_owned()),
+            password_hash,
+            email_verified_at: None,
+            agency_code: None,
+            roles: String::new(),
+            privacy_notice_version: None,
+            privacy_consent_at: None,
+        },
+        now,
+    )
+    .await?;
+    tracing::info!(account.id = %account.id, national_id = %applicant.national_id, "applicant account created for a dossier");
+    Ok(account.id)
+}

@@ -386,22 +386,9 @@ async fn prepare(
     let mut creates = Creates::Nothing;
     let data = match request {
         ActionRequest::Receive { .. } => {
-            let procedure = procedure_of(db, dossier).await?;
-            let due_at = match procedure.processing_time {
-                Some(time) => {
-                    let received = now.with_timezone(&calendar::domain::business_offset());
-                    let deadline = calendar::service::deadline(db, Some(&dossier.agency_code), received, time)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("compute the appointment time: {e}"))?;
-                    Some(deadline.due.with_timezone(&Utc))
-                }
-                // No fixed deadline: no appointment time, and no on-time judgement later (766 rules).
-                None => None,
-            };
-            effects.received_at = Some(now);
-            effects.due_at = Some(due_at);
-            effects.statutory_due_at = Some(due_at);
-            serde_json::json!({"due_at": due_at})
+            let (reception, data) = reception(db, dossier, now).await?;
+            effects = reception;
+            data
         }
         ActionRequest::Refuse { reason, legal_basis, .. } => {
             let reason = required("reason", reason, 2000)?;
@@ -560,6 +547,34 @@ async fn prepare(
         }
     };
     Ok(Prepared { data, effects, creates })
+}
+
+/// What the desk's reception records: the time, and the appointment the deadline engine gives
+/// for the procedure's processing time, the agency's office hours and the calendar; with the
+/// audit event's data.
+///
+/// # Errors
+/// When the procedure is unknown or the calendar cannot be read.
+pub async fn reception(
+    db: &DatabaseConnection,
+    dossier: &Dossier,
+    now: DateTime<Utc>,
+) -> Result<(Effects, serde_json::Value), DossierError> {
+    let procedure = procedure_of(db, dossier).await?;
+    let due_at = match procedure.processing_time {
+        Some(time) => {
+            let received = now.with_timezone(&calendar::domain::business_offset());
+            let deadline = calendar::service::deadline(db, Some(&dossier.agency_code), received, time)
+                .await
+                .map_err(|e| anyhow::anyhow!("compute the appointment time: {e}"))?;
+            Some(deadline.due.with_timezone(&Utc))
+        }
+        // No fixed deadline: no appointment time, and no on-time judgement later (766 rules).
+        None => None,
+    };
+    let effects =
+        Effects { received_at: Some(now), due_at: Some(due_at), statutory_due_at: Some(due_at), ..Effects::default() };
+    Ok((effects, serde_json::json!({"due_at": due_at})))
 }
 
 /// The clock's effects of going from the dossier's state to `to` now; reads the calendar only

@@ -349,8 +349,8 @@ const fn to(state: DossierState) -> Target {
 /// `Admin` and `System` appear nowhere: an administrator sets the portal up but takes no desk
 /// decisions (separation of duties), and no transition is automatic by default.
 pub const DEFAULT_TRANSITIONS: &[Transition] = &[
-    // Citizen (owner).
-    row(Draft, Action::Submit, &[Citizen], to(Submitted)),
+    // The owner submits online; a clerk registers a walk-in or postal dossier at the desk.
+    row(Draft, Action::Submit, &[Citizen, Clerk], to(Submitted)),
     // Reception (ND 61/2018 Điều 18): accept, refuse, or ask for more.
     row(Submitted, Action::Receive, &[Clerk], to(Received)),
     row(Submitted, Action::Refuse, &[Clerk], to(Refused)),
@@ -704,7 +704,7 @@ mod tests {
                 | S::AwaitingPayment
         );
         match (action, state) {
-            (A::Submit, S::Draft) => Some((&[R::Citizen], Go(S::Submitted))),
+            (A::Submit, S::Draft) => Some((&[R::Citizen, R::Clerk], Go(S::Submitted))),
             (A::Receive, S::Submitted) => Some((&[R::Clerk], Go(S::Received))),
             (A::Refuse, S::Submitted | S::Received) => Some((&[R::Clerk], Go(S::Refused))),
             (A::RequestSupplement, S::Submitted | S::Received) => Some((&[R::Clerk], Go(S::AwaitingSupplement))),

@@ -598,3 +598,130 @@ async fn every_action_not_in_the_table_is_refused_in_every_state_and_changes_not
     }
     assert!(checked > 90, "checked {checked} refusals");
 }
+
+fn walk_in(national_id: &str, email: &str, channel: &str) -> Value {
+    json!({"channel": channel, "procedure_code": PROCEDURE, "form_data": {"purpose": "kết hôn"},
+        "applicant": {"national_id": national_id, "full_name": "Trần Văn Bình", "email": email, "phone": "0912 345 678"},
+        "note": "Nộp trực tiếp tại bộ phận một cửa"})
+}
+
+#[tokio::test]
+async fn a_clerk_registers_walk_in_and_postal_dossiers_received_on_the_spot() {
+    let app = app().await;
+    let desk = setup(&app).await;
+
+    let response = app
+        .post_json_as(
+            "/api/v1/desk/dossiers",
+            &walk_in("001095007777", "binh@example.vn", "direct"),
+            &desk.clerk.access_token,
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    let walk: Value = response.json().await.unwrap();
+    assert_eq!(walk["state"], "received");
+    assert_eq!(walk["channel"], "direct");
+    assert!(walk["code"].as_str().unwrap().starts_with(AGENCY_A));
+    assert!(walk["lookup_secret"].is_string() && walk["due_at"].is_string() && walk["received_at"].is_string());
+    let id = walk["id"].as_str().unwrap();
+    let history: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}/history"), &desk.clerk.access_token).await.json().await.unwrap();
+    let steps: Vec<(&str, &str)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor_role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(steps, [("submit", "clerk"), ("receive", "clerk")]);
+    let receipt = app.get_as(&format!("/api/v1/dossiers/{id}/receipt"), &desk.clerk.access_token).await;
+    assert_eq!(receipt.status(), 200);
+    let lookup = app
+        .get(&format!(
+            "/api/v1/lookup/{}?secret={}",
+            walk["code"].as_str().unwrap(),
+            walk["lookup_secret"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(lookup.status(), 200);
+
+    // The same person again is the same applicant; a registered citizen finds a postal dossier in their list.
+    let again = app
+        .post_json_as(
+            "/api/v1/desk/dossiers",
+            &walk_in("001095007777", "binh@example.vn", "direct"),
+            &desk.clerk.access_token,
+        )
+        .await;
+    assert_eq!(again.status(), 201);
+    let citizen_national_id = "038095001234";
+    let postal = app
+        .post_json_as(
+            "/api/v1/desk/dossiers",
+            &walk_in(citizen_national_id, "ignored@example.vn", "postal"),
+            &desk.clerk.access_token,
+        )
+        .await;
+    assert_eq!(postal.status(), 201, "{}", postal.text().await.unwrap_or_default());
+    let postal: Value = postal.json().await.unwrap();
+    let mine: Value = app.get_as("/api/v1/dossiers", &desk.citizen.access_token).await.json().await.unwrap();
+    assert!(mine["items"].as_array().unwrap().iter().any(|d| d["id"] == postal["id"]), "{mine}");
+}
+
+#[tokio::test]
+async fn desk_registration_refuses_bad_input_and_non_clerks() {
+    let app = app().await;
+    let desk = setup(&app).await;
+    let online = walk_in("001095007777", "binh@example.vn", "online");
+    let problem = assert_problem(
+        app.post_json_as("/api/v1/desk/dossiers", &online, &desk.clerk.access_token).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "channel");
+    let bad_id = walk_in("999095007777", "binh@example.vn", "direct");
+    let problem = assert_problem(
+        app.post_json_as("/api/v1/desk/dossiers", &bad_id, &desk.clerk.access_token).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "applicant.national_id", "{problem}");
+    let mut bad_form = walk_in("001095007777", "binh@example.vn", "direct");
+    bad_form["form_data"] = json!({});
+    assert_problem(
+        app.post_json_as("/api/v1/desk/dossiers", &bad_form, &desk.clerk.access_token).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    // Someone else's e-mail for a new person: a conflict, and nothing is stored.
+    let taken = desk_citizen_email(&app, &desk).await;
+    let clash = walk_in("001095008888", &taken, "direct");
+    assert_problem(
+        app.post_json_as("/api/v1/desk/dossiers", &clash, &desk.clerk.access_token).await,
+        409,
+        "identity_account_exists",
+    )
+    .await;
+    let queue: Value = app.get_as("/api/v1/desk/dossiers", &desk.clerk.access_token).await.json().await.unwrap();
+    assert_eq!(queue["total"], 0);
+    let ok = walk_in("001095007777", "binh@example.vn", "direct");
+    assert_problem(
+        app.post_json_as("/api/v1/desk/dossiers", &ok, &desk.specialist.access_token).await,
+        403,
+        "identity_forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post_json_as("/api/v1/desk/dossiers", &ok, &desk.citizen.access_token).await,
+        403,
+        "identity_forbidden",
+    )
+    .await;
+}
+
+async fn desk_citizen_email(app: &TestApp, desk: &Desk) -> String {
+    let me: Value = app.get_as("/api/v1/me", &desk.citizen.access_token).await.json().await.unwrap();
+    me["email"].as_str().unwrap().to_owned()
+}
