@@ -41,6 +41,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub rating_comment: Option<String>,
     pub rated_at: Option<DateTimeWithTimeZone>,
+    pub external_id: Option<String>,
+    pub vneid_authenticated: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -105,28 +105,7 @@ pub async fn attach(
     file_name: &str,
     received: Received,
 ) -> Result<Attachment, DossierError> {
-    let detected = sniff_content_type(&received.bytes, &document.accepted_types);
-    let content_type = match detected {
-        Some(t) if is_accepted(t, &document.accepted_types) => t,
-        _ => {
-            return Err(DossierError::AttachmentTypeNotAccepted {
-                detected: detected.unwrap_or("of an unrecognised type").to_owned(),
-                accepted: document.accepted_types.join(", "),
-            })
-        }
-    };
-    let storage_key = content_key(&received.sha256);
-    let attachment = Attachment {
-        id: Uuid::now_v7(),
-        dossier_id: id,
-        document_key: document.key.clone(),
-        file_name: sanitize_file_name(file_name),
-        content_type: content_type.to_owned(),
-        size: received.bytes.len() as u64,
-        sha256: received.sha256,
-        storage_key,
-        created_at: Utc::now(),
-    };
+    let attachment = checked_attachment(id, document, file_name, &received)?;
     // The object first: a row must never name missing content. An object left behind by a
     // failed transaction is harmless (content addressed, written again by the next upload).
     files.put(&attachment.storage_key, received.bytes).await?;
@@ -137,6 +116,40 @@ pub async fn attach(
     txn.commit().await.context("commit attach")?;
     tracing::info!(dossier.id = %id, attachment.id = %attachment.id, "attachment stored");
     Ok(attachment)
+}
+
+/// The attachment row a received file of `document` makes: its type must be one the document
+/// accepts, judged from its content, and its name is sanitised.
+///
+/// # Errors
+/// [`DossierError::AttachmentTypeNotAccepted`].
+pub(super) fn checked_attachment(
+    dossier_id: Uuid,
+    document: &RequiredDocument,
+    file_name: &str,
+    received: &Received,
+) -> Result<Attachment, DossierError> {
+    let detected = sniff_content_type(&received.bytes, &document.accepted_types);
+    let content_type = match detected {
+        Some(t) if is_accepted(t, &document.accepted_types) => t,
+        _ => {
+            return Err(DossierError::AttachmentTypeNotAccepted {
+                detected: detected.unwrap_or("of an unrecognised type").to_owned(),
+                accepted: document.accepted_types.join(", "),
+            })
+        }
+    };
+    Ok(Attachment {
+        id: Uuid::now_v7(),
+        dossier_id,
+        document_key: document.key.clone(),
+        file_name: sanitize_file_name(file_name),
+        content_type: content_type.to_owned(),
+        size: received.bytes.len() as u64,
+        sha256: received.sha256.clone(),
+        storage_key: content_key(&received.sha256),
+        created_at: Utc::now(),
+    })
 }
 
 /// The current attachments of a dossier the caller may see.

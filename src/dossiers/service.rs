@@ -87,6 +87,8 @@ pub async fn create_draft(
         applicant_id: citizen.id,
         channel: Channel::Online,
         form_data,
+        external_id: None,
+        vneid_authenticated: false,
     };
     store::insert_draft(db, draft, Utc::now()).await
 }

@@ -26,6 +26,10 @@ pub struct Dossier {
     pub state: DossierState,
     /// The state a waiting dossier returns to after the supplement or payment.
     pub resume_state: Option<DossierState>,
+    /// The national portal's id, for dossiers filed there.
+    pub external_id: Option<String>,
+    /// The applicant signed in with VNeID (`TaiKhoanDuocXacThucVoiVNeID`).
+    pub vneid_authenticated: bool,
     pub channel: Channel,
     pub form_data: serde_json::Value,
     pub version: i32,
@@ -100,6 +104,8 @@ impl TryFrom<dossiers::Model> for Dossier {
             applicant_id: m.applicant_id,
             state,
             resume_state: m.resume_state.as_deref().and_then(DossierState::parse),
+            external_id: m.external_id,
+            vneid_authenticated: m.vneid_authenticated,
             channel,
             form_data,
             version: m.version,
@@ -138,6 +144,10 @@ pub struct NewDraft {
     pub applicant_id: Uuid,
     pub channel: Channel,
     pub form_data: serde_json::Value,
+    /// The national portal's id, for dossiers filed there.
+    pub external_id: Option<String>,
+    /// The applicant signed in with VNeID.
+    pub vneid_authenticated: bool,
 }
 
 pub(super) async fn insert_draft(
@@ -188,6 +198,8 @@ pub(super) async fn insert_draft_with_id(
         rating: Set(None),
         rating_comment: Set(None),
         rated_at: Set(None),
+        external_id: Set(new.external_id),
+        vneid_authenticated: Set(new.vneid_authenticated),
     }
     .insert(db)
     .await?;
@@ -311,4 +323,16 @@ pub(super) async fn save_idempotent(
     .insert(db)
     .await?;
     Ok(())
+}
+
+pub(super) async fn find_dossier_by_external_id(
+    db: &impl ConnectionTrait,
+    external_id: &str,
+) -> Result<Option<Dossier>, DossierError> {
+    dossiers::Entity::find()
+        .filter(dossiers::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?
+        .map(Dossier::try_from)
+        .transpose()
 }

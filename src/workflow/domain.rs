@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use Actor::{Citizen, Clerk, Leader, PaymentProvider, Specialist};
+use Actor::{Citizen, Clerk, Leader, NationalPortal, PaymentProvider, Specialist};
 use DossierState::{
     AwaitingPayment, AwaitingSupplement, Draft, InProgress, PendingApproval, Received, Refused, Resolved, Returned,
     Stopped, Submitted, Withdrawn,
@@ -277,14 +277,24 @@ pub enum Actor {
     Admin,
     /// The payment platform's signed callback (DOMAIN.md §5.6).
     PaymentProvider,
+    /// The national portal (Cổng DVCQG), filing a dossier through the integration API.
+    NationalPortal,
     /// The server itself, for scheduled work.
     System,
 }
 
 impl Actor {
     /// Every actor.
-    pub const ALL: [Self; 7] =
-        [Self::Citizen, Self::Clerk, Self::Specialist, Self::Leader, Self::Admin, Self::PaymentProvider, Self::System];
+    pub const ALL: [Self; 8] = [
+        Self::Citizen,
+        Self::Clerk,
+        Self::Specialist,
+        Self::Leader,
+        Self::Admin,
+        Self::PaymentProvider,
+        Self::NationalPortal,
+        Self::System,
+    ];
 
     /// The stored and wire name (the audit event's `actor_role`).
     pub fn as_str(self) -> &'static str {
@@ -295,6 +305,7 @@ impl Actor {
             Self::Leader => "leader",
             Self::Admin => "admin",
             Self::PaymentProvider => "payment_provider",
+            Self::NationalPortal => "national_portal",
             Self::System => "system",
         }
     }
@@ -349,8 +360,9 @@ const fn to(state: DossierState) -> Target {
 /// `Admin` and `System` appear nowhere: an administrator sets the portal up but takes no desk
 /// decisions (separation of duties), and no transition is automatic by default.
 pub const DEFAULT_TRANSITIONS: &[Transition] = &[
-    // The owner submits online; a clerk registers a walk-in or postal dossier at the desk.
-    row(Draft, Action::Submit, &[Citizen, Clerk], to(Submitted)),
+    // The owner submits online; a clerk registers a walk-in or postal dossier at the desk; the
+    // national portal files what citizens submitted there.
+    row(Draft, Action::Submit, &[Citizen, Clerk, NationalPortal], to(Submitted)),
     // Reception (ND 61/2018 Điều 18): accept, refuse, or ask for more.
     row(Submitted, Action::Receive, &[Clerk], to(Received)),
     row(Submitted, Action::Refuse, &[Clerk], to(Refused)),
@@ -704,7 +716,7 @@ mod tests {
                 | S::AwaitingPayment
         );
         match (action, state) {
-            (A::Submit, S::Draft) => Some((&[R::Citizen, R::Clerk], Go(S::Submitted))),
+            (A::Submit, S::Draft) => Some((&[R::Citizen, R::Clerk, R::NationalPortal], Go(S::Submitted))),
             (A::Receive, S::Submitted) => Some((&[R::Clerk], Go(S::Received))),
             (A::Refuse, S::Submitted | S::Received) => Some((&[R::Clerk], Go(S::Refused))),
             (A::RequestSupplement, S::Submitted | S::Received) => Some((&[R::Clerk], Go(S::AwaitingSupplement))),
@@ -775,7 +787,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(asserted, 12 * 17 * 7 * 13);
+        assert_eq!(asserted, 12 * 17 * 8 * 13);
     }
 
     #[test]
