@@ -55,6 +55,25 @@ pub struct Settings {
     /// Sender of the e-mail motcua sends. Env: `MOTCUA_MAIL_FROM`.
     #[serde(default = "defaults::mail_from")]
     pub mail_from: String,
+    /// Run the outbox worker in this process; `false` makes an API-only replica (another replica
+    /// must run the worker). Env: `MOTCUA_JOBS_ENABLED`.
+    #[serde(default = "defaults::yes")]
+    pub jobs_enabled: bool,
+    /// How often the worker looks for due jobs, in milliseconds (it is also woken at once when
+    /// this process enqueues). Env: `MOTCUA_JOBS_POLL_MS`.
+    #[serde(default = "defaults::jobs_poll_ms")]
+    pub jobs_poll_ms: u64,
+    /// Attempts before a failing job is parked as `dead`. Env: `MOTCUA_JOBS_MAX_ATTEMPTS`.
+    #[serde(default = "defaults::jobs_max_attempts")]
+    pub jobs_max_attempts: u32,
+    /// First retry delay in milliseconds; it doubles with every attempt (±20%, capped at an hour).
+    /// Env: `MOTCUA_JOBS_BACKOFF_MS`.
+    #[serde(default = "defaults::jobs_backoff_ms")]
+    pub jobs_backoff_ms: u64,
+    /// How often the worker looks for overdue and nearly due dossiers to remind their agency's
+    /// leaders, in seconds; `0` turns the reminders off. Env: `MOTCUA_REMINDERS_INTERVAL_SECS`.
+    #[serde(default = "defaults::reminders_interval_secs")]
+    pub reminders_interval_secs: u64,
 }
 
 mod defaults {
@@ -85,6 +104,18 @@ mod defaults {
     }
     pub fn public_url() -> String {
         "http://127.0.0.1:8080".to_owned()
+    }
+    pub fn jobs_poll_ms() -> u64 {
+        1000
+    }
+    pub fn jobs_max_attempts() -> u32 {
+        8
+    }
+    pub fn jobs_backoff_ms() -> u64 {
+        2000
+    }
+    pub fn reminders_interval_secs() -> u64 {
+        900
     }
 }
 
@@ -137,6 +168,11 @@ impl Settings {
             db_max_connections: defaults::db_max_connections(),
             public_url: defaults::public_url(),
             mail_from: defaults::mail_from(),
+            jobs_enabled: true,
+            jobs_poll_ms: defaults::jobs_poll_ms(),
+            jobs_max_attempts: defaults::jobs_max_attempts(),
+            jobs_backoff_ms: defaults::jobs_backoff_ms(),
+            reminders_interval_secs: defaults::reminders_interval_secs(),
         }
     }
 
@@ -162,6 +198,18 @@ impl Settings {
         if self.db_max_connections == 0 {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_DB_MAX_CONNECTIONS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        if self.jobs_poll_ms == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_JOBS_POLL_MS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        if self.jobs_max_attempts == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_JOBS_MAX_ATTEMPTS",
                 message: "must be at least 1".to_owned(),
             });
         }

@@ -11,6 +11,7 @@ pub mod dossiers;
 pub mod email_verifications;
 pub mod idempotency_keys;
 pub mod login_throttles;
+pub mod outbox_jobs;
 pub mod personal_data_access_log;
 pub mod procedure_agencies;
 pub mod procedures;

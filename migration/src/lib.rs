@@ -9,6 +9,7 @@ mod m20261125_000004_create_procedures;
 mod m20261125_000005_create_dossiers;
 mod m20261125_000006_create_attachments;
 mod m20261125_000007_create_targets;
+mod m20261129_000020_create_outbox_jobs;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_dossiers::Migration),
             Box::new(m20261125_000006_create_attachments::Migration),
             Box::new(m20261125_000007_create_targets::Migration),
+            Box::new(m20261129_000020_create_outbox_jobs::Migration),
         ]
     }
 }
