@@ -90,6 +90,7 @@ pub async fn perform(
     id: Uuid,
     if_match: i32,
     request: ActionRequest,
+    public_url: &str,
 ) -> Result<Dossier, DossierError> {
     let dossier = dossiers::find_visible(db, caller, id).await?;
     let actors = actors_of(caller, &dossier);
@@ -130,12 +131,16 @@ pub async fn perform(
         }
     };
     let txn = begin_write(db).await.context("begin action")?;
+    let notice_data = data.clone();
     let step = Step { action, actors, actor_id: Some(caller.id), note, data, expected_version: Some(if_match) };
     service::apply(&txn, id, step).await?;
     if action == Action::Receive {
         dossiers::set_reception(&txn, id, now, due_at).await?;
     }
     let changed = dossiers::reload(&txn, id).await?;
+    crate::notify::service::notify_applicant(&txn, public_url, &changed, action, &notice_data)
+        .await
+        .context("queue the applicant's notice")?;
     txn.commit().await.context("commit action")?;
     tracing::info!(dossier.id = %id, action = action.as_str(), "dossier action");
     Ok(changed)

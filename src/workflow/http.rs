@@ -65,7 +65,9 @@ async fn perform_action(
     body: Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let version = if_match(&req)?;
-    let dossier = actions::perform(&state.db, &caller.0, id.into_inner(), version, body.into_inner()).await?;
+    let public_url = &state.settings.public_url;
+    let dossier =
+        actions::perform(&state.db, &caller.0, id.into_inner(), version, body.into_inner(), public_url).await?;
     Ok(dossier_reply(HttpResponse::Ok(), dossier))
 }
 
