@@ -9,5 +9,7 @@ mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod notifications;
+mod smtp_sink;
 mod targets;
 mod workflow;
