@@ -1,6 +1,7 @@
 //! Notices through the outbox: the applicant's Vietnamese e-mails on submission and reception,
-//! retries after temporary SMTP failures, dead jobs and their re-drive, rollback, ordering, and the
-//! deadline reminders to an agency's leaders — against a real (small) SMTP server.
+//! retries after temporary SMTP failures, dead jobs and their re-drive, rollback, ordering, leases,
+//! several workers, API-only replicas, and the deadline reminders to an agency's leaders — against
+//! a real (small) SMTP server.
 
 use std::time::Duration;
 
@@ -389,4 +390,62 @@ async fn two_workers_on_one_database_deliver_every_job_exactly_once() {
     subjects.sort();
     let expected: Vec<String> = (0..30).map(|n| format!("Thư {n:02}")).collect();
     assert_eq!(subjects, expected, "each job once, none twice");
+}
+
+/// A mail job as a worker left it: claimed once, its lease ending at `locked_until`.
+async fn insert_claimed_job(app: &TestApp, to: &str, locked_until: DateTime<Utc>) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = sea_orm::Database::connect(app.db.url()).await.unwrap();
+    let now = Utc::now().fixed_offset();
+    entity::outbox_jobs::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        kind: Set("mail".to_owned()),
+        ordering_key: Set(None),
+        dedupe_key: Set(None),
+        payload: Set(json!({"to": to, "subject": "Thư bị bỏ dở", "body": "…"}).to_string()),
+        state: Set("pending".to_owned()),
+        attempts: Set(1),
+        run_at: Set(now),
+        locked_until: Set(Some(locked_until.fixed_offset())),
+        last_error: Set(None),
+        created_at: Set(now),
+        finished_at: Set(None),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_is_claimed_again_once_its_lease_has_run_out() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with_sink(&sink, |_| {}).await;
+    let admin = app.admin().await;
+
+    insert_claimed_job(&app, "lease-expired@example.vn", Utc::now() - chrono::Duration::seconds(1)).await;
+    insert_claimed_job(&app, "lease-held@example.vn", Utc::now() + chrono::Duration::hours(1)).await;
+
+    sink.wait_for_mails_to("lease-expired@example.vn", 1).await;
+    let done = wait_for_jobs(&app, &admin, "state=done", |p| p["total"] == 1).await;
+    assert_eq!(done["items"][0]["attempts"], 2, "the lost attempt counts");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().iter().all(|m| !m.is_for("lease-held@example.vn")), "a live lease is respected");
+    let pending = jobs(&app, &admin, "state=pending").await;
+    assert_eq!(pending["total"], 1);
+    assert!(pending["items"][0]["locked_until"].is_string());
+}
+
+#[tokio::test]
+async fn an_api_only_replica_queues_jobs_but_runs_none() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with_sink(&sink, |s| s.jobs_enabled = false).await;
+    let admin = app.admin().await;
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+
+    motcua::jobs::enqueue(&db, mail_job("cho@example.vn", "Chờ worker", None)).await.unwrap();
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty());
+    let pending = jobs(&app, &admin, "state=pending").await;
+    assert_eq!((pending["total"].as_u64(), pending["items"][0]["attempts"].as_u64()), (Some(1), Some(0)));
 }
