@@ -63,6 +63,25 @@ pub struct Settings {
     /// unset: online payment callbacks are refused. Env: `MOTCUA_PAYMENT_HMAC_SECRET`.
     #[serde(default)]
     pub payment_hmac_secret: Option<SecretString>,
+    /// Run the outbox worker in this process; `false` makes an API-only replica (another replica
+    /// must run the worker). Env: `MOTCUA_JOBS_ENABLED`.
+    #[serde(default = "defaults::yes")]
+    pub jobs_enabled: bool,
+    /// How often the worker looks for due jobs, in milliseconds (it is also woken at once when
+    /// this process enqueues). Env: `MOTCUA_JOBS_POLL_MS`.
+    #[serde(default = "defaults::jobs_poll_ms")]
+    pub jobs_poll_ms: u64,
+    /// Attempts before a failing job is parked as `dead`. Env: `MOTCUA_JOBS_MAX_ATTEMPTS`.
+    #[serde(default = "defaults::jobs_max_attempts")]
+    pub jobs_max_attempts: u32,
+    /// First retry delay in milliseconds; it doubles with every attempt (±20%, capped at an hour).
+    /// Env: `MOTCUA_JOBS_BACKOFF_MS`.
+    #[serde(default = "defaults::jobs_backoff_ms")]
+    pub jobs_backoff_ms: u64,
+    /// How often the worker looks for overdue and nearly due dossiers to remind their agency's
+    /// leaders, in seconds; `0` turns the reminders off. Env: `MOTCUA_REMINDERS_INTERVAL_SECS`.
+    #[serde(default = "defaults::reminders_interval_secs")]
+    pub reminders_interval_secs: u64,
 }
 
 mod defaults {
@@ -93,6 +112,18 @@ mod defaults {
     }
     pub fn public_url() -> String {
         "http://127.0.0.1:8080".to_owned()
+    }
+    pub fn jobs_poll_ms() -> u64 {
+        1000
+    }
+    pub fn jobs_max_attempts() -> u32 {
+        8
+    }
+    pub fn jobs_backoff_ms() -> u64 {
+        2000
+    }
+    pub fn reminders_interval_secs() -> u64 {
+        900
     }
 }
 
@@ -147,6 +178,11 @@ impl Settings {
             mail_from: defaults::mail_from(),
             result_signing_key: None,
             payment_hmac_secret: None,
+            jobs_enabled: true,
+            jobs_poll_ms: defaults::jobs_poll_ms(),
+            jobs_max_attempts: defaults::jobs_max_attempts(),
+            jobs_backoff_ms: defaults::jobs_backoff_ms(),
+            reminders_interval_secs: defaults::reminders_interval_secs(),
         }
     }
 
@@ -172,6 +208,18 @@ impl Settings {
         if self.db_max_connections == 0 {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_DB_MAX_CONNECTIONS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        if self.jobs_poll_ms == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_JOBS_POLL_MS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        if self.jobs_max_attempts == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_JOBS_MAX_ATTEMPTS",
                 message: "must be at least 1".to_owned(),
             });
         }

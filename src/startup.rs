@@ -1,6 +1,7 @@
 //! Building and running the HTTP application: state, middleware, routes, graceful shutdown.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -9,6 +10,7 @@ use anyhow::Context;
 use migration::MigratorTrait;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
@@ -65,12 +67,39 @@ fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::dossiers::routes(cfg);
     crate::workflow::http::routes(cfg);
     crate::metrics::http::routes(cfg);
+    crate::jobs::routes(cfg);
 }
 
-/// A bound, ready-to-run server.
+/// A bound, ready-to-run server, and the job worker that runs beside it.
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<crate::jobs::Worker>,
+}
+
+/// The outbox worker with every job handler and periodic task; `None` when this replica serves
+/// the API only (`MOTCUA_JOBS_ENABLED=false`).
+fn job_worker(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Option<crate::jobs::Worker>> {
+    if !settings.jobs_enabled {
+        tracing::info!("job worker disabled in this process (MOTCUA_JOBS_ENABLED=false)");
+        return Ok(None);
+    }
+    let config = crate::jobs::WorkerConfig {
+        poll_interval: Duration::from_millis(settings.jobs_poll_ms),
+        retry: crate::jobs::service::RetryPolicy {
+            max_attempts: settings.jobs_max_attempts,
+            backoff: Duration::from_millis(settings.jobs_backoff_ms),
+        },
+    };
+    let mut worker = crate::jobs::Worker::new(db.clone(), config)
+        .handler(crate::notify::MailHandler::new(crate::notify::Mailer::from_settings(settings)?));
+    if settings.reminders_interval_secs > 0 {
+        worker = worker.every(
+            Duration::from_secs(settings.reminders_interval_secs),
+            crate::notify::ReminderTask::new(&settings.public_url),
+        );
+    }
+    Ok(Some(worker))
 }
 
 impl Application {
@@ -109,6 +138,7 @@ impl Application {
         if let Some(secret) = &settings.payment_hmac_secret {
             payment_providers.push(Box::new(crate::workflow::payments::HmacProvider::new(secret.clone())));
         }
+        let worker = job_worker(&db, &settings)?;
         let state = web::Data::new(AppState {
             result_signer,
             payment_providers,
@@ -146,7 +176,7 @@ impl Application {
         }
         .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, worker })
     }
 
     /// The bound port (useful with `127.0.0.1:0`).
@@ -159,7 +189,10 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT or SIGTERM, then stops accepting and drains in-flight requests.
+    /// Serves (and runs the job worker) until SIGINT or SIGTERM, or a stop through [`Self::handle`];
+    /// then stops accepting and drains in-flight requests, and only then stops the worker (a job
+    /// already running gets a short grace). Jobs left pending wait in the outbox for another
+    /// replica or the next start.
     ///
     /// # Errors
     /// When the server fails.
@@ -170,7 +203,16 @@ impl Application {
             tracing::info!("shutdown requested; draining in-flight requests");
             handle.stop(true).await;
         });
-        self.server.await.context("run the HTTP server")
+        let stop_jobs = CancellationToken::new();
+        let worker = self.worker.map(|w| w.spawn(stop_jobs.clone()));
+        let served = self.server.await.context("run the HTTP server");
+        stop_jobs.cancel();
+        if let Some(worker) = worker {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "the job worker ended abnormally");
+            }
+        }
+        served
     }
 }
 

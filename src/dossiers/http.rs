@@ -272,7 +272,7 @@ async fn submit_dossier(
         }
     };
     let render = |d: &Dossier| Ok(serde_json::to_string(&DossierResponse::from(d.clone()))?);
-    match service::submit(&state.db, &citizen.0, id, idempotency, render).await? {
+    match service::submit(&state.db, &citizen.0, id, idempotency, render, &state.settings.public_url).await? {
         Submitted::Fresh(dossier) => Ok(dossier_reply(HttpResponse::Ok(), *dossier)),
         Submitted::Replayed { status, body } => {
             let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);

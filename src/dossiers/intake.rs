@@ -113,6 +113,10 @@ pub async fn register_at_desk(
     };
     workflow::apply(&txn, id, receive).await?;
     let received = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
+    let notice = serde_json::json!({"channel": registration.channel.as_str()});
+    crate::notify::service::notify_applicant(&txn, desk.public_url, &received, Action::Receive, &notice)
+        .await
+        .context("queue the applicant's notice")?;
     txn.commit().await.context("commit desk registration")?;
     tracing::info!(dossier.id = %id, dossier.code = %code, channel = registration.channel.as_str(), "dossier registered at the desk");
     Ok(received)
@@ -184,10 +188,8 @@ pub async fn file_from_national_portal(
         if document.content.len() as u64 > required.max_bytes {
             return Err(DossierError::AttachmentTooLarge { max_bytes: required.max_bytes });
         }
-        let received = Received {
-            sha256: hex::encode(Sha256::digest(&document.content)),
-            bytes: document.content.into(),
-        };
+        let received =
+            Received { sha256: hex::encode(Sha256::digest(&document.content)), bytes: document.content.into() };
         let attachment = checked_attachment(id, required, &document.file_name, &received)?;
         attachments.push((attachment, received.bytes));
     }
@@ -251,6 +253,10 @@ pub async fn file_from_national_portal(
     let code = dossier_code(&portal.agency_code, day, number);
     store::set_submission(&txn, id, &code, new_lookup_secret().as_str(), now).await?;
     let filed = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
+    let notice = serde_json::json!({"channel": Channel::NationalPortal.as_str()});
+    crate::notify::service::notify_applicant(&txn, desk.public_url, &filed, Action::Submit, &notice)
+        .await
+        .context("queue the applicant's notice")?;
     txn.commit().await.context("commit national-portal intake")?;
     tracing::info!(dossier.id = %id, dossier.code = %code, external_id = %external_id, "dossier filed from the national portal");
     Ok(Intake::Created(Box::new(filed)))

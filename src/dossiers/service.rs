@@ -167,6 +167,7 @@ pub async fn submit(
     id: Uuid,
     idempotency: Option<IdempotencyKey>,
     render: impl Fn(&Dossier) -> anyhow::Result<String>,
+    public_url: &str,
 ) -> Result<Submitted, DossierError> {
     let txn = begin_write(db).await.context("begin submit")?;
     if let Some(key) = &idempotency {
@@ -205,6 +206,10 @@ pub async fn submit(
             StoredResponse { request_hash: key.request_hash.clone(), status: 200, body: render(&submitted)? };
         store::save_idempotent(&txn, citizen.id, &key.key, &response, now).await?;
     }
+    let data = serde_json::json!({"channel": submitted.channel.as_str()});
+    crate::notify::service::notify_applicant(&txn, public_url, &submitted, Action::Submit, &data)
+        .await
+        .context("queue the applicant's notice")?;
     txn.commit().await.context("commit submit")?;
     tracing::info!(dossier.id = %id, dossier.code = %code, "dossier submitted");
     Ok(Submitted::Fresh(Box::new(submitted)))

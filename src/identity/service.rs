@@ -477,6 +477,24 @@ pub async fn find_account(db: &DatabaseConnection, id: Uuid) -> Result<Account, 
     store::find_account_by_id(db, id).await?.ok_or(IdentityError::AccountNotFound(id))
 }
 
+/// How to address an account holder in e-mail.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// The account's e-mail address.
+    pub email: String,
+    /// Full name, for the salutation.
+    pub full_name: String,
+}
+
+/// The e-mail address and full name of an account (for notices); `None` if there is no such
+/// account. Works inside the caller's transaction.
+///
+/// # Errors
+/// On storage failure.
+pub async fn contact(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Contact>, IdentityError> {
+    Ok(store::find_account_by_id(db, id).await?.map(|a| Contact { email: a.email, full_name: a.full_name }))
+}
+
 /// A new staff account.
 pub struct NewStaff {
     pub email: Email,

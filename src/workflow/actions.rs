@@ -639,6 +639,7 @@ pub async fn perform(
     let note = bounded("note", request.note(), 2000)?;
     let prepared = prepare(desk, &dossier, request, now).await?;
     let effects = merge_effects(clock_of(db, &dossier, to, now).await?, prepared.effects);
+    let notice_data = prepared.data.clone();
     let step = Step {
         action,
         actors,
@@ -653,6 +654,9 @@ pub async fn perform(
     service::apply(&txn, id, step).await?;
     write_created_rows(&txn, &dossier, caller.id, prepared.creates, now).await?;
     let changed = dossiers::reload(&txn, id).await?;
+    crate::notify::service::notify_applicant(&txn, desk.public_url, &changed, action, &notice_data)
+        .await
+        .context("queue the applicant's notice")?;
     txn.commit().await.context("commit action")?;
     tracing::info!(dossier.id = %id, action = action.as_str(), "dossier action");
     Ok(changed)

@@ -1000,7 +1000,8 @@ mod tests {
             "withdraw",
             "rate",
         ];
-        let actors = ["citizen", "clerk", "specialist", "leader", "admin", "payment_provider", "national_portal", "system"];
+        let actors =
+            ["citizen", "clerk", "specialist", "leader", "admin", "payment_provider", "national_portal", "system"];
         assert_eq!(DossierState::ALL.map(DossierState::as_str), states);
         assert_eq!(Action::ALL.map(Action::as_str), actions);
         assert_eq!(Actor::ALL.map(Actor::as_str), actors);

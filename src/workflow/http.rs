@@ -306,7 +306,13 @@ async fn payment_callback(
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
         .collect();
-    let outcome = payments::handle_callback(&state.db, provider.as_ref(), &Callback { headers, body: &body }).await?;
+    let outcome = payments::handle_callback(
+        &state.db,
+        provider.as_ref(),
+        &Callback { headers, body: &body },
+        &state.settings.public_url,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 

@@ -226,6 +226,7 @@ pub async fn handle_callback(
     db: &DatabaseConnection,
     provider: &dyn PaymentProvider,
     callback: &Callback<'_>,
+    public_url: &str,
 ) -> Result<CallbackOutcome, DossierError> {
     let now = truncate_to_micros(Utc::now());
     let notice = provider.verify(callback, now)?;
@@ -258,10 +259,15 @@ pub async fn handle_callback(
         effects,
         at: now,
     };
+    let notice_data = step.data.clone();
     let txn = begin_write(db).await.context("begin payment callback")?;
     service::apply(&txn, dossier.id, step).await?;
     settle_pending(&txn, dossier.id, PaymentMethod::Online, Some(provider.name()), Some(&notice.reference), now)
         .await?;
+    let changed = dossiers::reload(&txn, dossier.id).await?;
+    crate::notify::service::notify_applicant(&txn, public_url, &changed, Action::ConfirmPayment, &notice_data)
+        .await
+        .context("queue the applicant's notice")?;
     txn.commit().await.context("commit payment callback")?;
     tracing::info!(dossier.id = %dossier.id, payment.id = %payment.id, "online payment settled");
     Ok(outcome("settled"))

@@ -9,6 +9,8 @@ mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod notifications;
 mod processing;
+mod smtp_sink;
 mod targets;
 mod workflow;
