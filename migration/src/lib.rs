@@ -10,6 +10,7 @@ mod m20261125_000005_create_dossiers;
 mod m20261125_000006_create_attachments;
 mod m20261125_000007_create_targets;
 mod m20261129_000008_add_dossier_processing;
+mod m20261129_000030_create_throughput_records;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_create_attachments::Migration),
             Box::new(m20261125_000007_create_targets::Migration),
             Box::new(m20261129_000008_add_dossier_processing::Migration),
+            Box::new(m20261129_000030_create_throughput_records::Migration),
         ]
     }
 }
