@@ -183,10 +183,15 @@ fn one(b: bool) -> i64 {
 ///   appointment, so it never makes a late dossier on time. More than one supplement request
 ///   makes it late. A dossier without an appointment (no fixed processing time, or refused or
 ///   withdrawn before reception) is finished but neither on time nor late.
+/// * A draft withdrawn before submission is not a finished dossier.
 /// * Payment counts a dossier once, by how its first payment was made; "fully online" reads the
 ///   method of the last one.
 pub fn deltas(before: &Facts, after: &Facts, action: Action) -> Counters {
     let mut c = Counters::default();
+    // A draft is not yet known to any desk: submitting or abandoning it counts nothing.
+    if before.state == DossierState::Draft {
+        return c;
+    }
     let moved = before.state != after.state;
     if action == Action::Receive && moved {
         c.received = 1;
@@ -398,9 +403,11 @@ mod tests {
     }
 
     #[test]
-    fn submitting_assigning_and_proposing_count_nothing() {
+    fn drafts_submitting_assigning_and_proposing_count_nothing() {
         let d = dossier("online");
         assert!(deltas(&d, &at(&d, DossierState::Submitted), Action::Submit).is_zero());
+        let abandoned = finished(&d, DossierState::Withdrawn, t(9));
+        assert!(deltas(&d, &abandoned, Action::Withdraw).is_zero(), "a withdrawn draft is not a finished dossier");
         let r = received("online");
         assert!(deltas(&at(&r, DossierState::Received), &r, Action::Assign).is_zero());
         assert!(deltas(&r, &r, Action::Assign).is_zero());

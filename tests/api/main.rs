@@ -10,5 +10,6 @@ mod foundation;
 mod helpers;
 mod identity;
 mod processing;
+mod records;
 mod targets;
 mod workflow;
