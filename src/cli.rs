@@ -1,4 +1,5 @@
-//! The command line (DESIGN.md §4): `serve` (default), `migrate`, `create-admin`, `seed-demo`, `openapi`.
+//! The command line (DESIGN.md §4): `serve` (default), `migrate`, `create-admin`, `seed-demo`,
+//! `recount`, `openapi`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ pub enum Command {
     },
     /// Load the demo agencies and demo staff accounts (idempotent).
     SeedDemo,
+    /// Rebuild the throughput records (the indicators' per-day counters) from the dossiers and
+    /// their audit events, in one transaction.
+    Recount,
     /// Print the OpenAPI 3.1 document (JSON) to standard output.
     Openapi,
 }
@@ -105,6 +109,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             migration::Migrator::up(&db, None).await.context("apply migrations")?;
             let report = crate::demo::seed(&db).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Recount => {
+            let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+            migration::Migrator::up(&db, None).await.context("apply migrations")?;
+            let report = crate::metrics::records::recount(&db).await?;
+            println!("replayed {} dossier(s) into {} record(s)", report.dossiers, report.records);
             Ok(())
         }
         Command::Openapi => Ok(()),

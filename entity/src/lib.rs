@@ -21,3 +21,4 @@ pub mod refresh_tokens;
 pub mod result_signing_keys;
 pub mod signing_keys;
 pub mod targets;
+pub mod throughput_records;

@@ -12,6 +12,7 @@ mod m20261125_000007_create_targets;
 mod m20261129_000008_add_dossier_processing;
 mod m20261129_000009_add_dossier_intake;
 mod m20261129_000020_create_outbox_jobs;
+mod m20261129_000030_create_throughput_records;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_add_dossier_processing::Migration),
             Box::new(m20261129_000009_add_dossier_intake::Migration),
             Box::new(m20261129_000020_create_outbox_jobs::Migration),
+            Box::new(m20261129_000030_create_throughput_records::Migration),
         ]
     }
 }

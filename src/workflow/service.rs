@@ -259,10 +259,14 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
     };
     // Micro-second precision: what both backends store, so the hash recomputes identically.
     let now = truncate_to_micros(step.at);
+    let before = crate::metrics::store::find_facts(txn, dossier_id).await?;
     if !store::update_state(txn, dossier_id, row.version, to.as_str(), resume_state, now, &step.effects).await? {
         let actual = store::find_state(txn, dossier_id).await?.map_or(row.version, |r| r.version);
         return Err(WorkflowError::VersionMismatch { expected: row.version, actual });
     }
+    // The throughput records move with the state, in this transaction (DESIGN.md §8).
+    let after = crate::metrics::store::find_facts(txn, dossier_id).await?;
+    crate::metrics::records::record_transition(txn, &before, &after, step.action, now).await?;
     let last = store::last_event(txn, dossier_id).await?;
     let mut event = AuditEvent {
         seq: last.as_ref().map_or(1, |e| e.seq + 1),

@@ -11,6 +11,7 @@ mod helpers;
 mod identity;
 mod notifications;
 mod processing;
+mod records;
 mod smtp_sink;
 mod targets;
 mod workflow;

@@ -1,0 +1,181 @@
+//! The throughput records' storage: the only file of `metrics` records go through to the database.
+
+use anyhow::Context;
+use chrono::Utc;
+use entity::{dossier_events, dossiers, throughput_records};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
+use crate::workflow::domain::DossierState;
+
+/// The facts of a dossier the record rules read.
+///
+/// # Errors
+/// An unknown dossier or state, or a storage failure.
+pub async fn find_facts(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<Facts> {
+    let d = dossiers::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .context("read the dossier's facts")?
+        .with_context(|| format!("dossier {id} not found"))?;
+    let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
+    Ok(Facts {
+        id,
+        state: DossierState::parse(&d.state).with_context(|| format!("dossier {id} has unknown state {}", d.state))?,
+        agency_code: d.agency_code,
+        procedure_code: d.procedure_code,
+        channel: d.channel,
+        statutory_due_at: utc(d.statutory_due_at),
+        finished_at: utc(d.finished_at),
+        supplement_requests: d.supplement_requests,
+        fee_total: d.fee_total,
+        payment_method: d.payment_method,
+        paid_at: utc(d.paid_at),
+        return_method: d.return_method,
+        rating: d.rating,
+    })
+}
+
+/// Adds `counters` to the record at `key`, creating it if missing: one portable upsert
+/// (`INSERT … ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`).
+///
+/// # Errors
+/// On storage failure.
+pub async fn add_to_record(db: &impl ConnectionTrait, key: &RecordKey, counters: &Counters) -> anyhow::Result<()> {
+    use throughput_records::Column as C;
+    let names = Counters::NAMES;
+    let values = counters.values();
+    let mut columns: Vec<Alias> = ["day", "agency_code", "procedure_code", "channel", "shard"].map(Alias::new).into();
+    columns.extend(names.iter().map(|n| Alias::new(*n)));
+    let mut row: Vec<SimpleExpr> = vec![
+        key.day.clone().into(),
+        key.agency_code.clone().into(),
+        key.procedure_code.clone().into(),
+        key.channel.clone().into(),
+        key.shard.into(),
+    ];
+    row.extend(values.iter().map(|v| SimpleExpr::from(*v)));
+    let mut on_conflict =
+        OnConflict::columns([C::Day, C::AgencyCode, C::ProcedureCode, C::Channel, C::Shard]).to_owned();
+    // Only the counters that move are written, so the row lock is all two writers share.
+    for name in names.iter().zip(&values).filter(|(_, v)| **v != 0).map(|(name, _)| name) {
+        on_conflict.value(
+            Alias::new(*name),
+            Expr::col((throughput_records::Entity, Alias::new(*name)))
+                .add(Expr::col((Alias::new("excluded"), Alias::new(*name)))),
+        );
+    }
+    let insert = Query::insert()
+        .into_table(throughput_records::Entity)
+        .columns(columns)
+        .values(row)
+        .context("build the record upsert")?
+        .on_conflict(on_conflict)
+        .to_owned();
+    let statement = db.get_database_backend().build(&insert);
+    db.execute_raw(statement).await.context("add to the throughput record")?;
+    Ok(())
+}
+
+/// Deletes every record (before a recount).
+///
+/// # Errors
+/// On storage failure.
+pub async fn delete_records(db: &impl ConnectionTrait) -> anyhow::Result<()> {
+    throughput_records::Entity::delete_many().exec(db).await.context("delete the throughput records")?;
+    Ok(())
+}
+
+/// Every record, ordered by key.
+///
+/// # Errors
+/// On storage failure.
+pub async fn all_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(RecordKey, Counters)>> {
+    use throughput_records::Column as C;
+    let rows = throughput_records::Entity::find()
+        .order_by_asc(C::Day)
+        .order_by_asc(C::AgencyCode)
+        .order_by_asc(C::ProcedureCode)
+        .order_by_asc(C::Channel)
+        .order_by_asc(C::Shard)
+        .all(db)
+        .await
+        .context("read the throughput records")?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let key = RecordKey {
+                day: m.day,
+                agency_code: m.agency_code,
+                procedure_code: m.procedure_code,
+                channel: m.channel,
+                shard: m.shard,
+            };
+            let counters = Counters {
+                received: m.received,
+                received_online: m.received_online,
+                finished: m.finished,
+                finished_on_time: m.finished_on_time,
+                finished_late: m.finished_late,
+                resolved: m.resolved,
+                returned: m.returned,
+                returned_electronic: m.returned_electronic,
+                fully_online: m.fully_online,
+                charged: m.charged,
+                paid_online: m.paid_online,
+                paid_cash: m.paid_cash,
+                supplement_requests: m.supplement_requests,
+                apologies: m.apologies,
+                rated_satisfied: m.rated_satisfied,
+                rated_neutral: m.rated_neutral,
+                rated_unsatisfied: m.rated_unsatisfied,
+                withdrawn: m.withdrawn,
+                refused: m.refused,
+                stopped: m.stopped,
+            };
+            (key, counters)
+        })
+        .collect())
+}
+
+/// Ids of every dossier with audit events.
+///
+/// # Errors
+/// On storage failure.
+pub async fn dossiers_with_events(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Uuid>> {
+    dossier_events::Entity::find()
+        .select_only()
+        .column(dossier_events::Column::DossierId)
+        .distinct()
+        .order_by_asc(dossier_events::Column::DossierId)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await
+        .context("list the dossiers with events")
+}
+
+/// A dossier's audit events, oldest first.
+///
+/// # Errors
+/// On storage failure or unreadable event data.
+pub async fn events_of(db: &impl ConnectionTrait, dossier_id: Uuid) -> anyhow::Result<Vec<ReplayedEvent>> {
+    let rows = dossier_events::Entity::find()
+        .filter(dossier_events::Column::DossierId.eq(dossier_id))
+        .order_by_asc(dossier_events::Column::Seq)
+        .all(db)
+        .await
+        .context("read the dossier's events")?;
+    rows.into_iter()
+        .map(|e| {
+            Ok(ReplayedEvent {
+                data: serde_json::from_str(&e.data)
+                    .with_context(|| format!("event {} of dossier {dossier_id} has unreadable data", e.seq))?,
+                action: e.action,
+                to_state: e.to_state,
+                at: e.at.with_timezone(&Utc),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,301 @@
+//! Throughput records (DESIGN.md §8): every transition adds to the per-day counters in its own
+//! transaction, and a recount from the audit events arrives at exactly the same rows.
+
+use motcua::metrics::records::{self, Counters, RecordKey};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Session, TestApp, AGENCY_A};
+
+/// Needs a leader's approval.
+const APPROVED: &str = "1.004873";
+/// The specialist resolves it directly.
+const DIRECT: &str = "2.000635";
+
+struct Desk {
+    citizen: Session,
+    clerk: Session,
+    specialist: Session,
+    leader: Session,
+}
+
+fn procedure(code: &str, approval_required: bool) -> Value {
+    json!({
+        "code": code, "name": format!("Thủ tục {code}"), "field": "Hộ tịch", "online_level": "full",
+        "eligible_full_online": true, "approval_required": approval_required,
+        "processing_time": {"value": 3, "unit": "working_days"},
+        "fees": [{"name": "Lệ phí", "amount_vnd": 50000}],
+        "documents": [{"key": "to_khai", "name": "Tờ khai", "mandatory": false, "accepted_types": ["application/pdf"], "max_bytes": 1048576}],
+        "result": {"is_document": true, "name": "Giấy xác nhận"},
+        "form_schema": {"type": "object", "properties": {"purpose": {"type": "string"}}, "required": ["purpose"]},
+        "legal_basis": [], "agencies": [AGENCY_A]})
+}
+
+async fn setup(app: &TestApp) -> Desk {
+    let admin = app.admin().await;
+    app.agency(&admin, AGENCY_A).await;
+    for p in [procedure(APPROVED, true), procedure(DIRECT, false)] {
+        let response = app.post_json_as("/api/v1/admin/procedures", &p, &admin.access_token).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    }
+    Desk {
+        citizen: app.citizen("038095001234").await,
+        clerk: app.staff(&admin, AGENCY_A, &["clerk"]).await,
+        specialist: app.staff(&admin, AGENCY_A, &["specialist"]).await,
+        leader: app.staff(&admin, AGENCY_A, &["leader"]).await,
+    }
+}
+
+async fn submitted(app: &TestApp, citizen: &Session, procedure: &str) -> String {
+    let body = json!({"procedure_code": procedure, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
+    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
+        .bearer_auth(&citizen.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    id
+}
+
+async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
+    let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Acts with the dossier's current version and asserts success.
+async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
+    let version = dossier(app, who, id).await["version"].as_i64().unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
+        .bearer_auth(&who.access_token)
+        .header("if-match", format!("\"{version}\""))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
+    response.json().await.unwrap()
+}
+
+/// The records as the transitions left them.
+async fn live(app: &TestApp) -> Vec<(RecordKey, Counters)> {
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    records::all_records(&db).await.unwrap()
+}
+
+/// The records rebuilt from the dossiers and their audit events.
+async fn recounted(app: &TestApp) -> Vec<(RecordKey, Counters)> {
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    records::recount(&db).await.unwrap();
+    records::all_records(&db).await.unwrap()
+}
+
+fn total(rows: &[(RecordKey, Counters)]) -> Counters {
+    let mut sum = Counters::default();
+    for (_, counters) in rows {
+        sum.add(counters);
+    }
+    sum
+}
+
+/// A fixed-seed linear congruential generator: the same workload on every run and backend.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from((self.0 >> 33) % n as u64).unwrap()
+    }
+}
+
+fn supplement_request() -> Value {
+    json!({"action": "request_supplement", "reason": "Thiếu giấy tờ", "items": [{"description": "Tờ khai có chữ ký"}]})
+}
+
+fn apology(d: &Value) -> Value {
+    let due = chrono::DateTime::parse_from_rfc3339(d["due_at"].as_str().unwrap()).unwrap();
+    json!({"action": "apologize", "reason": "Cần xác minh thêm", "new_due_at": (due + chrono::Duration::days(2)).to_rfc3339()})
+}
+
+/// Walks one dossier through random actions until it ends (or 25 steps).
+async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str) {
+    let id = submitted(app, &desk.citizen, procedure).await;
+    let (citizen, clerk, specialist, leader) = (&desk.citizen, &desk.clerk, &desk.specialist, &desk.leader);
+    let decide = if procedure == APPROVED {
+        json!({"action": "propose_result", "decision": "approved", "summary": "Đồng ý."})
+    } else {
+        json!({"action": "resolve", "decision": if rng.below(3) == 0 { "denied" } else { "approved" }, "summary": "Kết quả."})
+    };
+    for _ in 0..25 {
+        let d = dossier(app, clerk, &id).await;
+        let receive = json!({"action": "receive"});
+        let refuse = json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"});
+        let withdraw = json!({"action": "withdraw"});
+        let stop = json!({"action": "stop", "reason": "Có tranh chấp"});
+        let assign = json!({"action": "assign", "assignee_id": specialist.id});
+        let pay = json!({"action": "request_payment", "fees": [{"name": "Lệ phí", "amount": 50000}]});
+        let options: Vec<(&Session, Value)> = match d["state"].as_str().unwrap() {
+            "submitted" => vec![
+                (clerk, receive.clone()),
+                (clerk, receive.clone()),
+                (clerk, receive),
+                (clerk, refuse),
+                (clerk, supplement_request()),
+                (citizen, withdraw),
+            ],
+            "received" => vec![
+                (clerk, assign.clone()),
+                (clerk, assign.clone()),
+                (clerk, assign),
+                (clerk, supplement_request()),
+                (clerk, pay),
+                (clerk, refuse),
+                (leader, stop),
+                (leader, apology(&d)),
+                (citizen, withdraw),
+            ],
+            "awaiting_supplement" => vec![
+                (citizen, json!({"action": "supplement"})),
+                (citizen, json!({"action": "supplement"})),
+                (citizen, json!({"action": "supplement"})),
+                (leader, stop),
+                (citizen, withdraw),
+            ],
+            "awaiting_payment" => vec![
+                (clerk, json!({"action": "confirm_payment", "method": "cash", "reference": "BL-1"})),
+                (clerk, json!({"action": "confirm_payment", "method": "cash"})),
+                (leader, stop),
+                (citizen, withdraw),
+            ],
+            "in_progress" => vec![
+                (specialist, decide.clone()),
+                (specialist, decide.clone()),
+                (specialist, decide.clone()),
+                (specialist, supplement_request()),
+                (clerk, pay),
+                (leader, stop),
+                (leader, apology(&d)),
+                (citizen, withdraw),
+            ],
+            "pending_approval" => vec![
+                (leader, json!({"action": "approve"})),
+                (leader, json!({"action": "approve"})),
+                (leader, json!({"action": "send_back", "reason": "Sửa lại"})),
+                (leader, apology(&d)),
+                (leader, stop),
+                (citizen, withdraw),
+            ],
+            "resolved" => vec![
+                (clerk, json!({"action": "return_result", "method": "online"})),
+                (clerk, json!({"action": "return_result", "method": "desk"})),
+                (clerk, json!({"action": "return_result", "method": "post"})),
+            ],
+            "returned" if d["rating"].is_null() && rng.below(4) != 0 => {
+                let score = ["satisfied", "satisfied", "neutral", "unsatisfied"][rng.below(4)];
+                vec![(citizen, json!({"action": "rate", "score": score}))]
+            }
+            _ => return,
+        };
+        // The first option moves the dossier forward; it gets half the draws, so most dossiers
+        // reach a result and the rest end every other way.
+        let (who, body) = if rng.below(2) == 0 { &options[0] } else { &options[rng.below(options.len())] };
+        step(app, who, &id, body.clone()).await;
+    }
+}
+
+#[tokio::test]
+async fn the_records_kept_by_a_random_workload_agree_exactly_with_a_recount() {
+    // Arrange: dossiers of both procedures walked at random through the desk's actions.
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let mut rng = Lcg(766);
+    for i in 0..24 {
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }).await;
+    }
+    // A draft abandoned before submission counts nowhere.
+    let body = json!({"procedure_code": DIRECT, "agency_code": AGENCY_A, "form_data": {"purpose": "thử"}});
+    let draft: Value =
+        app.post_json_as("/api/v1/dossiers", &body, &desk.citizen.access_token).await.json().await.unwrap();
+    step(&app, &desk.citizen, draft["id"].as_str().unwrap(), json!({"action": "withdraw"})).await;
+
+    // Act
+    let kept = live(&app).await;
+    let rebuilt = recounted(&app).await;
+
+    // Assert
+    let sum = total(&kept);
+    assert!(sum.received > 0 && sum.finished > 0, "the workload did something: {sum:?}");
+    assert_eq!(kept, rebuilt, "the records kept by the transitions and the recount differ");
+    assert!(sum.finished_on_time + sum.finished_late <= sum.finished);
+}
+
+#[tokio::test]
+async fn three_dossiers_give_exactly_the_counters_checked_by_hand() {
+    // Arrange
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let (clerk, specialist, leader, citizen) = (&desk.clerk, &desk.specialist, &desk.leader, &desk.citizen);
+
+    // 1. Received, apologised for, approved on time, returned online, rated satisfied: fully online.
+    let one = submitted(&app, citizen, APPROVED).await;
+    step(&app, clerk, &one, json!({"action": "receive"})).await;
+    let d = step(&app, clerk, &one, json!({"action": "assign", "assignee_id": specialist.id})).await;
+    step(&app, leader, &one, apology(&d)).await;
+    step(&app, specialist, &one, json!({"action": "propose_result", "decision": "approved", "summary": "Đồng ý."}))
+        .await;
+    step(&app, leader, &one, json!({"action": "approve"})).await;
+    step(&app, clerk, &one, json!({"action": "return_result", "method": "online"})).await;
+    step(&app, citizen, &one, json!({"action": "rate", "score": "satisfied"})).await;
+
+    // 2. Two supplement requests (late by rule), a fee paid in cash, resolved directly, returned at the desk.
+    let two = submitted(&app, citizen, DIRECT).await;
+    step(&app, clerk, &two, json!({"action": "receive"})).await;
+    step(&app, clerk, &two, supplement_request()).await;
+    step(&app, citizen, &two, json!({"action": "supplement"})).await;
+    step(&app, clerk, &two, json!({"action": "assign", "assignee_id": specialist.id})).await;
+    step(&app, specialist, &two, supplement_request()).await;
+    step(&app, citizen, &two, json!({"action": "supplement"})).await;
+    step(&app, clerk, &two, json!({"action": "request_payment", "fees": [{"name": "Lệ phí", "amount": 50000}]})).await;
+    step(&app, clerk, &two, json!({"action": "confirm_payment", "method": "cash"})).await;
+    step(&app, specialist, &two, json!({"action": "resolve", "decision": "denied", "summary": "Không đủ điều kiện."}))
+        .await;
+    step(&app, clerk, &two, json!({"action": "return_result", "method": "desk"})).await;
+
+    // 3. Refused at reception: finished, but with no appointment neither on time nor late.
+    let three = submitted(&app, citizen, DIRECT).await;
+    step(&app, clerk, &three, json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"})).await;
+
+    // Act
+    let kept = live(&app).await;
+
+    // Assert
+    let expected = Counters {
+        received: 2,
+        received_online: 2,
+        finished: 3,
+        finished_on_time: 1,
+        finished_late: 1,
+        resolved: 2,
+        returned: 2,
+        returned_electronic: 1,
+        fully_online: 1,
+        charged: 1,
+        paid_cash: 1,
+        supplement_requests: 2,
+        apologies: 1,
+        rated_satisfied: 1,
+        refused: 1,
+        ..Counters::default()
+    };
+    assert_eq!(total(&kept), expected);
+    assert!(kept.iter().all(|(k, _)| k.agency_code == AGENCY_A && k.channel == "online" && (0..16).contains(&k.shard)));
+    let approved: Counters =
+        total(&kept.iter().filter(|(k, _)| k.procedure_code == APPROVED).cloned().collect::<Vec<_>>());
+    assert_eq!((approved.received, approved.fully_online, approved.rated_satisfied), (1, 1, 1));
+    assert_eq!(recounted(&app).await, kept);
+}
