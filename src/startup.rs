@@ -67,6 +67,7 @@ fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::dossiers::routes(cfg);
     crate::workflow::http::routes(cfg);
     crate::metrics::http::routes(cfg);
+    crate::integration::routes(cfg);
     crate::jobs::routes(cfg);
 }
 

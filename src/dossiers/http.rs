@@ -79,6 +79,10 @@ pub struct DossierResponse {
     pub resolved_at: Option<DateTime<Utc>>,
     /// When the result was returned.
     pub returned_at: Option<DateTime<Utc>>,
+    /// The national portal's id, for dossiers filed there.
+    pub external_id: Option<String>,
+    /// The applicant signed in with VNeID (`TaiKhoanDuocXacThucVoiVNeID`).
+    pub vneid_authenticated: bool,
     /// The specialist handling it.
     pub assignee_id: Option<Uuid>,
     /// When processing ended (`NgayKetThucXuLy`): resolved, refused, stopped or withdrawn.
@@ -126,6 +130,8 @@ impl From<Dossier> for DossierResponse {
             due_at: d.due_at,
             resolved_at: d.resolved_at,
             returned_at: d.returned_at,
+            external_id: d.external_id,
+            vneid_authenticated: d.vneid_authenticated,
             assignee_id: d.processing.assignee_id,
             finished_at: d.processing.finished_at,
             clock_paused: d.processing.paused_at.is_some(),

@@ -9,6 +9,7 @@ mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod integration;
 mod notifications;
 mod processing;
 mod records;
