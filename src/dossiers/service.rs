@@ -169,13 +169,46 @@ pub async fn submit(
     render: impl Fn(&Dossier) -> anyhow::Result<String>,
     public_url: &str,
 ) -> Result<Submitted, DossierError> {
+    match submit_once(db, citizen, id, idempotency.as_ref(), render, public_url).await {
+        // Two requests with one key at once: on PostgreSQL both may pass the key check before
+        // either commits; the loser fails on the dossier's state and answers with the winner's
+        // stored response, as a sequential retry would.
+        Err(e) => match &idempotency {
+            Some(key) => match replay(db, citizen, key).await? {
+                Some(replayed) => Ok(replayed),
+                None => Err(e),
+            },
+            None => Err(e),
+        },
+        done => done,
+    }
+}
+
+/// The stored answer for `key`, if its request was the same.
+async fn replay(
+    db: &impl ConnectionTrait,
+    citizen: &Principal,
+    key: &IdempotencyKey,
+) -> Result<Option<Submitted>, DossierError> {
+    match store::find_idempotent(db, citizen.id, &key.key).await? {
+        Some(stored) if stored.request_hash != key.request_hash => Err(DossierError::IdempotencyKeyReused),
+        Some(stored) => Ok(Some(Submitted::Replayed { status: stored.status, body: stored.body })),
+        None => Ok(None),
+    }
+}
+
+async fn submit_once(
+    db: &DatabaseConnection,
+    citizen: &Principal,
+    id: Uuid,
+    idempotency: Option<&IdempotencyKey>,
+    render: impl Fn(&Dossier) -> anyhow::Result<String>,
+    public_url: &str,
+) -> Result<Submitted, DossierError> {
     let txn = begin_write(db).await.context("begin submit")?;
-    if let Some(key) = &idempotency {
-        if let Some(stored) = store::find_idempotent(&txn, citizen.id, &key.key).await? {
-            if stored.request_hash != key.request_hash {
-                return Err(DossierError::IdempotencyKeyReused);
-            }
-            return Ok(Submitted::Replayed { status: stored.status, body: stored.body });
+    if let Some(key) = idempotency {
+        if let Some(replayed) = replay(&txn, citizen, key).await? {
+            return Ok(replayed);
         }
     }
     let dossier = find_own(&txn, citizen, id).await?;
@@ -201,7 +234,7 @@ pub async fn submit(
     let code = dossier_code(&dossier.agency_code, day, number);
     store::set_submission(&txn, id, &code, new_lookup_secret().as_str(), now).await?;
     let submitted = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
-    if let Some(key) = &idempotency {
+    if let Some(key) = idempotency {
         let response =
             StoredResponse { request_hash: key.request_hash.clone(), status: 200, body: render(&submitted)? };
         store::save_idempotent(&txn, citizen.id, &key.key, &response, now).await?;

@@ -155,6 +155,21 @@ async fn the_same_idempotency_key_replays_the_answer_and_another_request_with_it
 }
 
 #[tokio::test]
+async fn concurrent_retries_with_one_idempotency_key_all_get_the_same_answer() {
+    let app = spawn_app().await;
+    let (_, citizen) = setup(&app).await;
+    let dossier = draft(&app, &citizen).await;
+    let id = dossier["id"].as_str().unwrap();
+    let answers = futures_util::future::join_all((0..8).map(|_| submit(&app, &citizen, id, Some("nop-mot-lan")))).await;
+    let mut bodies = Vec::new();
+    for answer in answers {
+        assert_eq!(answer.status(), 200, "every retry is answered as the first");
+        bodies.push(answer.json::<Value>().await.unwrap());
+    }
+    assert!(bodies.iter().all(|b| b["code"] == bodies[0]["code"] && b["state"] == "submitted"), "{bodies:?}");
+}
+
+#[tokio::test]
 async fn concurrent_submissions_to_one_agency_get_unique_consecutive_codes() {
     let app = spawn_app().await;
     let (_, citizen) = setup(&app).await;
