@@ -18,7 +18,11 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
     tags(
         (name = "identity", description = "Registration, sign-in, tokens and the caller"),
         (name = "catalog", description = "Agencies and procedures"),
-        (name = "dossiers", description = "Dossiers: drafts, submission, reading, history, public lookup"),
+        (name = "dossiers", description = "Dossiers: drafts, submission, reading, actions, history, results, payments"),
+        (name = "desk", description = "The one-stop desk: work queue, walk-in and postal registration"),
+        (name = "public", description = "Public checks without personal data: dossier lookup, result verification"),
+        (name = "payments", description = "Payment providers' signed callbacks"),
+        (name = "integration", description = "The national portal and other systems (OAuth 2.0 client credentials)"),
         (name = "indicators", description = "Indicators of Decision 766 and the resolutions' targets"),
         (name = "calendar", description = "Working-day calendar and deadlines"),
         (name = "admin", description = "Administration: agencies, staff, API clients, keys, personal-data log"),
@@ -41,7 +45,7 @@ impl Modify for SecuritySchemes {
             "client_credentials",
             SecurityScheme::OAuth2(OAuth2::new([Flow::ClientCredentials(ClientCredentials::new(
                 "/api/v1/auth/token",
-                Scopes::from_iter([("dossiers:intake", "file dossiers received on the national portal")]),
+                Scopes::from_iter(crate::identity::domain::KNOWN_SCOPES),
             ))])),
         );
     }
@@ -55,4 +59,33 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::startup::routes)
         .split_for_parts();
     api
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What integrators rely on: every operation is named, summarised and tagged, and every
+    /// error it documents is a problem document.
+    #[test]
+    fn every_operation_has_an_id_a_summary_a_tag_and_problem_errors() {
+        let api = serde_json::to_value(document()).unwrap();
+        let mut ids = std::collections::HashSet::new();
+        for (path, item) in api["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let here = format!("{method} {path}");
+                let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{here}: no operationId"));
+                assert!(ids.insert(id.to_owned()), "{here}: operationId {id} used twice");
+                assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{here}: no summary");
+                assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{here}: no tag");
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                        assert_eq!(problem, "#/components/schemas/ProblemDetails", "{here} {status}: not a problem");
+                    }
+                }
+            }
+        }
+        assert!(ids.len() > 50, "{} operations", ids.len());
+    }
 }

@@ -70,7 +70,7 @@ pub struct IntakeRequest {
 /// The dossier is submitted (channel `national_portal`) and waits for the desk to receive it.
 /// Idempotent on `external_id`: a retry answers 200 with the dossier filed the first time.
 #[utoipa::path(tag = "integration", operation_id = "intake_dossier", request_body = IntakeRequest,
-    security(("bearer" = [])),
+    security(("client_credentials" = ["dossiers:intake"]), ("bearer" = [])),
     responses(
         (status = 201, description = "Filed", body = DossierResponse),
         (status = 200, description = "Filed before under this external id", body = DossierResponse),
