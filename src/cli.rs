@@ -57,7 +57,12 @@ pub enum Command {
     SeedDemo,
     /// Rebuild the throughput records (the indicators' per-day counters) from the dossiers and
     /// their audit events, in one transaction.
-    Recount,
+    Recount {
+        /// Only compare the live records with the audit events; change nothing, exit 1 on a
+        /// difference.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the OpenAPI 3.1 document (JSON) to standard output.
     Openapi,
 }
@@ -111,7 +116,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
-        Command::Recount => {
+        Command::Recount { check: true } => {
+            let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+            let differences = crate::metrics::records::check(&db).await?;
+            if differences.is_empty() {
+                println!("the throughput records agree with the audit events");
+                return Ok(());
+            }
+            for key in &differences {
+                println!("differs: {key:?}");
+            }
+            anyhow::bail!("{} throughput record(s) differ from the audit events", differences.len())
+        }
+        Command::Recount { check: false } => {
             let db = db::connect(settings.database_url.expose_secret(), 2).await?;
             migration::Migrator::up(&db, None).await.context("apply migrations")?;
             let report = crate::metrics::records::recount(&db).await?;

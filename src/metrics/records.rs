@@ -339,21 +339,44 @@ pub struct RecountReport {
 /// On storage failure or an unreadable event.
 pub async fn recount(db: &DatabaseConnection) -> anyhow::Result<RecountReport> {
     let txn = crate::db::begin_write(db).await.context("begin recount")?;
-    let ids = store::dossiers_with_events(&txn).await?;
-    let mut records: BTreeMap<RecordKey, Counters> = BTreeMap::new();
-    for id in &ids {
-        let last = store::find_facts(&txn, *id).await?;
-        let events = store::events_of(&txn, *id).await?;
-        for (key, counters) in replay(&last, &events)? {
-            records.entry(key).or_default().add(&counters);
-        }
-    }
+    let (ids, records) = replay_all(&txn).await?;
     store::delete_records(&txn).await?;
     for (key, counters) in &records {
         store::add_to_record(&txn, key, counters).await?;
     }
     txn.commit().await.context("commit recount")?;
     Ok(RecountReport { dossiers: ids.len(), records: records.len() })
+}
+
+/// What every dossier's audit events add up to: the dossiers replayed, and the records.
+async fn replay_all(db: &impl ConnectionTrait) -> anyhow::Result<(Vec<uuid::Uuid>, BTreeMap<RecordKey, Counters>)> {
+    let ids = store::dossiers_with_events(db).await?;
+    let mut records: BTreeMap<RecordKey, Counters> = BTreeMap::new();
+    for id in &ids {
+        let last = store::find_facts(db, *id).await?;
+        let events = store::events_of(db, *id).await?;
+        for (key, counters) in replay(&last, &events)? {
+            records.entry(key).or_default().add(&counters);
+        }
+    }
+    Ok((ids, records))
+}
+
+/// Compares the live records with what the audit events add up to, without changing anything:
+/// the keys whose counters differ (missing on either side counts as zero).
+///
+/// # Errors
+/// On storage failure or an unreadable event.
+pub async fn check(db: &DatabaseConnection) -> anyhow::Result<Vec<RecordKey>> {
+    let (_, expected) = replay_all(db).await?;
+    let live: BTreeMap<RecordKey, Counters> = store::all_records(db).await?.into_iter().collect();
+    let keys: std::collections::BTreeSet<&RecordKey> = expected.keys().chain(live.keys()).collect();
+    let zero = Counters::default();
+    Ok(keys
+        .into_iter()
+        .filter(|key| expected.get(*key).unwrap_or(&zero) != live.get(*key).unwrap_or(&zero))
+        .cloned()
+        .collect())
 }
 
 /// Every record row, ordered by key.
