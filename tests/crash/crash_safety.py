@@ -9,8 +9,12 @@ verifies on the same database that
   * every audit chain verifies (GET /admin/audit/verify);
   * the throughput records equal what the audit events add up to (`motcua recount --check`).
 
+With --signal term the stops are graceful (SIGTERM) and, besides the above, no request in flight
+may be cut off: the server drains what it accepted before it exits.
+
 Usage:
-  tests/crash/crash_safety.py --backend sqlite|postgres [--kills 50] [--binary PATH] [--seed N]
+  tests/crash/crash_safety.py --backend sqlite|postgres [--kills 50] [--signal kill|term]
+                              [--binary PATH] [--seed N]
 Standard library only. PostgreSQL: a throw-away database on 127.0.0.1:5432 (user postgres) is
 created and dropped.
 """
@@ -94,9 +98,9 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError("the server did not become ready")
 
-    def kill(self):
+    def kill(self, how=signal.SIGKILL):
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            self.process.send_signal(how)
             self.process.wait()
 
 
@@ -119,6 +123,8 @@ def main():
     parser.add_argument("--binary", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "debug", "motcua"))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--signal", choices=["kill", "term"], default="kill",
+                        help="term: graceful stops under load; then no request in flight may be cut off either")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = tempfile.mkdtemp(prefix="motcua-crash-")
@@ -169,10 +175,14 @@ def main():
         acked_receipts = set()
         lock = threading.Lock()
         attempts = {"sent": 0, "failed": 0}
+        how = signal.SIGKILL if args.signal == "kill" else signal.SIGTERM
+
+        cut_off_submits = []
 
         def client(stop, seed):
             local = random.Random(seed)
             while not stop.is_set():
+                submitting = None
                 try:
                     with lock:
                         waiting = [i for i in acked_submits if i not in acked_receipts]
@@ -193,15 +203,21 @@ def main():
                                                  tokens["citizen"], timeout=5)
                         if status != 201:
                             continue
+                        submitting = draft["id"]
                         status, submitted = api.call("POST", f"/dossiers/{draft['id']}/submit", None, tokens["citizen"],
                                                      {"idempotency-key": str(uuid.uuid4())}, timeout=5)
                         with lock:
                             attempts["sent"] += 1
                             if 200 <= status < 300:
                                 acked_submits[draft["id"]] = submitted["code"]
-                except (OSError, ValueError, KeyError, TypeError):
+                except (ConnectionResetError, urllib.error.URLError, OSError, ValueError, KeyError, TypeError) as e:
+                    reason = getattr(e, "reason", e)
+                    refused = isinstance(reason, ConnectionRefusedError)
                     with lock:
                         attempts["failed"] += 1
+                        # A refused connection was never accepted; anything else was cut off in flight.
+                        if not refused and submitting:
+                            cut_off_submits.append(submitting)
                     time.sleep(0.02)
 
         for round_number in range(args.kills):
@@ -210,7 +226,7 @@ def main():
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.2, 1.0))
-            server.kill()
+            server.kill(how)
             stop.set()
             for t in threads:
                 t.join()
@@ -234,13 +250,24 @@ def main():
             status, history = api.call("GET", f"/dossiers/{dossier_id}/history", token=tokens["clerk"])
             if not any(event["action"] == "receive" for event in history["items"]):
                 lost.append(("receive event", dossier_id, status))
+        processed = []
+        if args.signal == "term":
+            # A submission whose connection was reset either never reached the application (still a
+            # draft: the connection sat in the kernel's accept queue when the listener closed) or was
+            # processed and its answer lost — the latter is what a graceful stop must never do.
+            for dossier_id in cut_off_submits:
+                status, dossier = api.call("GET", f"/dossiers/{dossier_id}", token=tokens["citizen"])
+                if status == 200 and dossier["state"] != "draft":
+                    processed.append(dossier_id)
+            print(f"graceful stops: {len(cut_off_submits)} submission(s) reset before being accepted, "
+                  f"{len(processed)} processed without an answer")
         audit = api.ok("GET", "/admin/audit/verify", token=tokens["admin"])
         server.kill()
         check = subprocess.run([args.binary, "recount", "--check"], env=env, capture_output=True, text=True)
         print(f"{args.kills} kills; {attempts['sent']} writes sent, {len(acked_submits)} submissions and "
               f"{len(acked_receipts)} receptions acknowledged; {len(lost)} lost; audit chains: "
               f"{audit['checked']} checked, ok={audit['ok']}; records: {check.stdout.strip() or check.stderr.strip()}")
-        failed = bool(lost) or not audit["ok"] or check.returncode != 0 or not acked_submits
+        failed = bool(lost) or bool(processed) or not audit["ok"] or check.returncode != 0 or not acked_submits
         if lost:
             print("lost:", lost[:20])
         if failed:
