@@ -16,11 +16,10 @@ use uuid::Uuid;
 
 use super::attachment_service::{checked_attachment, Received};
 use super::attachment_store;
-use super::domain::{day_key, dossier_code, new_lookup_secret, Channel};
+use super::domain::Channel;
 use super::error::DossierError;
-use super::service::{checked_procedure, Dossier};
+use super::service::{checked_procedure, submit_in, Dossier, Submitter};
 use super::store::{self, NewDraft};
-use crate::calendar::domain::business_offset;
 use crate::db::begin_write;
 use crate::domain_types::Role;
 use crate::identity::domain::PrincipalKind;
@@ -82,22 +81,10 @@ pub async fn register_at_desk(
         vneid_authenticated: false,
     };
     store::insert_draft_with_id(&txn, id, draft, now).await?;
-    let submit = Step {
-        action: Action::Submit,
-        actors: vec![Actor::Clerk],
-        actor_id: Some(clerk.id),
-        note: note.clone(),
-        data: serde_json::json!({"channel": registration.channel.as_str()}),
-        expected_version: None,
-        effects: Default::default(),
-        at: now,
-    };
-    workflow::apply(&txn, id, submit).await?;
-    let day = now.with_timezone(&business_offset()).date_naive();
-    let number = store::next_number(&txn, &agency_code, &day_key(day)).await?;
-    let code = dossier_code(&agency_code, day, number);
-    store::set_submission(&txn, id, &code, new_lookup_secret().as_str(), now).await?;
-    let submitted = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
+    let by = Submitter { actor: Actor::Clerk, actor_id: clerk.id, note: note.clone() };
+    let data = serde_json::json!({"channel": registration.channel.as_str()});
+    let submitted = submit_in(&txn, &id, &agency_code, by, data, now).await?;
+    let code = submitted.code.clone().unwrap_or_default();
     // The appointment reads the calendar through the pool: the dossier row it needs is the
     // uncommitted one, so it is passed in rather than read again.
     let (effects, data) = actions::reception(db, &submitted, now).await?;
@@ -236,23 +223,11 @@ pub async fn file_from_national_portal(
     for (attachment, _) in &attachments {
         attachment_store::insert_attachment(&txn, attachment).await?;
     }
-    let submit = Step {
-        action: Action::Submit,
-        actors: vec![Actor::NationalPortal],
-        actor_id: Some(client.id),
-        note: None,
-        data: serde_json::json!({"channel": Channel::NationalPortal.as_str(), "external_id": external_id,
-            "vneid_authenticated": portal.vneid_authenticated}),
-        expected_version: None,
-        effects: Default::default(),
-        at: now,
-    };
-    workflow::apply(&txn, id, submit).await?;
-    let day = now.with_timezone(&business_offset()).date_naive();
-    let number = store::next_number(&txn, &portal.agency_code, &day_key(day)).await?;
-    let code = dossier_code(&portal.agency_code, day, number);
-    store::set_submission(&txn, id, &code, new_lookup_secret().as_str(), now).await?;
-    let filed = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
+    let by = Submitter { actor: Actor::NationalPortal, actor_id: client.id, note: None };
+    let data = serde_json::json!({"channel": Channel::NationalPortal.as_str(), "external_id": external_id,
+        "vneid_authenticated": portal.vneid_authenticated});
+    let filed = submit_in(&txn, &id, &portal.agency_code, by, data, now).await?;
+    let code = filed.code.clone().unwrap_or_default();
     let notice = serde_json::json!({"channel": Channel::NationalPortal.as_str()});
     crate::notify::service::notify_applicant(&txn, desk.public_url, &filed, Action::Submit, &notice)
         .await

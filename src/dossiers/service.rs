@@ -218,22 +218,10 @@ async fn submit_once(
         return Err(DossierError::MissingDocuments(missing));
     }
     let now = workflow::truncate_to_micros(Utc::now());
-    let step = Step {
-        action: Action::Submit,
-        actors: vec![Actor::Citizen],
-        actor_id: Some(citizen.id),
-        note: None,
-        data: serde_json::json!({"channel": dossier.channel.as_str()}),
-        expected_version: None,
-        effects: Default::default(),
-        at: now,
-    };
-    workflow::apply(&txn, id, step).await?;
-    let day = now.with_timezone(&business_offset()).date_naive();
-    let number = store::next_number(&txn, &dossier.agency_code, &day_key(day)).await?;
-    let code = dossier_code(&dossier.agency_code, day, number);
-    store::set_submission(&txn, id, &code, new_lookup_secret().as_str(), now).await?;
-    let submitted = store::find_dossier(&txn, id).await?.ok_or(DossierError::NotFound(id))?;
+    let by = Submitter { actor: Actor::Citizen, actor_id: citizen.id, note: None };
+    let data = serde_json::json!({"channel": dossier.channel.as_str()});
+    let submitted = submit_in(&txn, &dossier.id, &dossier.agency_code, by, data, now).await?;
+    let code = submitted.code.clone().unwrap_or_default();
     if let Some(key) = idempotency {
         let response =
             StoredResponse { request_hash: key.request_hash.clone(), status: 200, body: render(&submitted)? };
@@ -246,6 +234,45 @@ async fn submit_once(
     txn.commit().await.context("commit submit")?;
     tracing::info!(dossier.id = %id, dossier.code = %code, "dossier submitted");
     Ok(Submitted::Fresh(Box::new(submitted)))
+}
+
+/// Who submits a draft: the citizen online, a clerk at the desk, the national portal.
+pub(super) struct Submitter {
+    pub actor: Actor,
+    pub actor_id: Uuid,
+    pub note: Option<String>,
+}
+
+/// Submits a draft through the workflow and gives it its dossier code (`<agency>-YYMMDD-NNNN`,
+/// the running number of the agency's business day) and lookup secret, inside `txn`; returns the
+/// submitted dossier.
+///
+/// # Errors
+/// The workflow's failures; storage failures.
+pub(super) async fn submit_in(
+    txn: &impl ConnectionTrait,
+    id: &Uuid,
+    agency_code: &str,
+    by: Submitter,
+    data: serde_json::Value,
+    now: chrono::DateTime<Utc>,
+) -> Result<Dossier, DossierError> {
+    let step = Step {
+        action: Action::Submit,
+        actors: vec![by.actor],
+        actor_id: Some(by.actor_id),
+        note: by.note,
+        data,
+        expected_version: None,
+        effects: Default::default(),
+        at: now,
+    };
+    workflow::apply(txn, *id, step).await?;
+    let day = now.with_timezone(&business_offset()).date_naive();
+    let number = store::next_number(txn, agency_code, &day_key(day)).await?;
+    let code = dossier_code(agency_code, day, number);
+    store::set_submission(txn, *id, &code, new_lookup_secret().as_str(), now).await?;
+    store::find_dossier(txn, *id).await?.ok_or(DossierError::NotFound(*id))
 }
 
 /// The audit events of a dossier the caller may see.
