@@ -17,6 +17,7 @@ pub mod dossiers;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod integration;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;

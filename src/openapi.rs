@@ -22,6 +22,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
         (name = "indicators", description = "Indicators of Decision 766 and the resolutions' targets"),
         (name = "calendar", description = "Working-day calendar and deadlines"),
         (name = "admin", description = "Administration: agencies, staff, API clients, keys, personal-data log"),
+        (name = "integration", description = "National-portal intake, outbound sync and webhooks for integrators"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),
