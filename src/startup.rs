@@ -94,6 +94,7 @@ fn job_worker(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Op
     };
     let mut worker = crate::jobs::Worker::new(db.clone(), config)
         .handler(crate::notify::MailHandler::new(crate::notify::Mailer::from_settings(settings)?));
+    worker = worker.handler(crate::integration::sync::WebhookHandler::new(db.clone())?);
     match &settings.national_portal_url {
         Some(url) => {
             let adapter =

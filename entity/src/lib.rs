@@ -23,3 +23,4 @@ pub mod result_signing_keys;
 pub mod signing_keys;
 pub mod targets;
 pub mod throughput_records;
+pub mod webhook_subscriptions;

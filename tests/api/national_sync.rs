@@ -394,3 +394,141 @@ async fn no_sync_is_lost_when_the_process_stops_between_the_commit_and_the_send(
     wait_for_sync_jobs(&app, &desk.admin, "state=done", |p| p["total"] == 2).await;
     assert_eq!(sync_jobs(&app, &desk.admin, "state=pending").await["total"], 0);
 }
+
+/// A system receiving webhooks: records each delivery and whether its signature verifies;
+/// answers 500 to the first `fail_first` deliveries.
+#[derive(Clone, Default)]
+struct Receiver {
+    deliveries: std::sync::Arc<std::sync::Mutex<Vec<(Value, bool, String)>>>,
+    fail_first: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+const WEBHOOK_SECRET: &str = "khoa-bi-mat-cua-he-thong-nhan";
+
+impl Receiver {
+    async fn start(fail_first: usize) -> (Self, String) {
+        use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+        let receiver = Receiver::default();
+        receiver.fail_first.store(fail_first, std::sync::atomic::Ordering::SeqCst);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+        let state = web::Data::new(receiver.clone());
+        let server = HttpServer::new(move || {
+            App::new().app_data(state.clone()).route(
+                "/hook",
+                web::post().to(|r: web::Data<Receiver>, req: HttpRequest, body: web::Bytes| async move {
+                    use hmac::Mac;
+                    let header = |name: &str| req.headers().get(name).unwrap().to_str().unwrap().to_owned();
+                    let timestamp = header("x-motcua-timestamp");
+                    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+                    mac.update(format!("{timestamp}.").as_bytes());
+                    mac.update(&body);
+                    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+                    let fresh = (Utc::now().timestamp() - timestamp.parse::<i64>().unwrap()).abs() < 300;
+                    let verified = header("x-motcua-signature") == expected && fresh;
+                    let json: Value = serde_json::from_slice(&body).unwrap();
+                    r.deliveries.lock().unwrap().push((json, verified, header("x-motcua-delivery")));
+                    let failing = r
+                        .fail_first
+                        .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                            n.checked_sub(1)
+                        })
+                        .is_ok();
+                    if failing {
+                        HttpResponse::InternalServerError().finish()
+                    } else {
+                        HttpResponse::NoContent().finish()
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        (receiver, url)
+    }
+
+    fn deliveries(&self) -> Vec<(Value, bool, String)> {
+        self.deliveries.lock().unwrap().clone()
+    }
+
+    async fn wait_for(&self, n: usize) -> Vec<(Value, bool, String)> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let got = self.deliveries();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {n} webhooks: {got:#?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscribers_get_signed_webhooks_of_the_states_they_chose_retried_until_accepted() {
+    let (receiver, url) = Receiver::start(1).await;
+    let app = spawn_app_with(|s| {
+        s.jobs_poll_ms = 50;
+        s.jobs_backoff_ms = 20;
+    })
+    .await;
+    let desk = setup(&app).await;
+
+    // Only a province-wide admin subscribes, with a real URL, a long secret and known states.
+    let body = json!({"url": url, "secret": WEBHOOK_SECRET, "events": ["received", "returned"]});
+    crate::helpers::assert_problem(
+        app.post_json_as("/api/v1/admin/webhooks", &body, &desk.clerk.access_token).await,
+        403,
+        "identity_forbidden",
+    )
+    .await;
+    for bad in [
+        json!({"url": "ftp://x.example", "secret": WEBHOOK_SECRET, "events": ["*"]}),
+        json!({"url": url, "secret": "ngan", "events": ["*"]}),
+        json!({"url": url, "secret": WEBHOOK_SECRET, "events": ["draft"]}),
+        json!({"url": url, "secret": WEBHOOK_SECRET, "events": []}),
+    ] {
+        let response = app.post_json_as("/api/v1/admin/webhooks", &bad, &desk.admin.access_token).await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+    let response = app.post_json_as("/api/v1/admin/webhooks", &body, &desk.admin.access_token).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert!(created.get("secret").is_none());
+    let listed: Value = app.get_as("/api/v1/admin/webhooks", &desk.admin.access_token).await.json().await.unwrap();
+    assert_eq!(listed["items"][0]["events"], json!(["received", "returned"]));
+    assert!(!listed.to_string().contains(WEBHOOK_SECRET));
+
+    // Submission is not among its states; reception is, and the first attempt is refused.
+    let submitted = submit(&app, &desk.citizen).await;
+    let id = submitted["id"].as_str().unwrap();
+    let received = act(&app, &desk.clerk, id, json!({"action": "receive"})).await;
+    let deliveries = receiver.wait_for(2).await;
+    for (body, verified, delivery) in &deliveries {
+        assert!(verified, "signature verifies: {body}");
+        assert_eq!(delivery, &format!("{id}:2"), "the same delivery id on the retry");
+        assert_eq!(
+            body,
+            &json!({"dossier_code": submitted["code"], "state": "received", "national_status": 2,
+                "action": "receive", "at": received["received_at"]})
+        );
+    }
+    let done = app.get_as("/api/v1/admin/jobs?kind=webhook&state=done", &desk.admin.access_token).await;
+    let done: Value = done.json().await.unwrap();
+    assert_eq!((done["total"].as_u64(), done["items"][0]["attempts"].as_u64()), (Some(1), Some(2)));
+    assert!(!deliveries[0].0.to_string().contains("038095001234"), "no personal data");
+
+    // Once deleted, nothing more is sent.
+    let path = format!("/api/v1/admin/webhooks/{}", created["id"].as_str().unwrap());
+    let deleted = app.client.delete(app.url(&path)).bearer_auth(&desk.admin.access_token).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    let again = app.client.delete(app.url(&path)).bearer_auth(&desk.admin.access_token).send().await.unwrap();
+    crate::helpers::assert_problem(again, 404, "webhook_not_found").await;
+    act(&app, &desk.clerk, id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.deliveries().len(), 2);
+}

@@ -23,7 +23,7 @@ use crate::jobs::{self, JobFailure, JobHandler, NewJob};
 use crate::workflow::domain::{Action, Actor, DossierState};
 
 /// Queues what follows a dossier's state change outside this service: the national-portal sync
-/// job (ordered per dossier). Called by the workflow right after the audit event is appended, in
+/// job (ordered per dossier) and one delivery per webhook subscription that wants it. Called by the workflow right after the audit event is appended, in
 /// its transaction, so the job exists if and only if the change commits.
 ///
 /// The job is queued whether or not `MOTCUA_NATIONAL_PORTAL_URL` is set: without it no worker
@@ -57,7 +57,7 @@ pub async fn on_transition(
     )
     .await
     .map_err(|e| anyhow::anyhow!("queue the national sync: {e}"))?;
-    Ok(())
+    super::webhooks::enqueue_deliveries(txn, dossier_id, to, event_seq).await
 }
 
 /// Reads everything the national record says about a dossier, as it is now; `None` when the

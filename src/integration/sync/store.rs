@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{accounts, attachments, dossier_events, dossiers, national_sync_states, outbox_jobs};
+use entity::{
+    accounts, attachments, dossier_events, dossiers, national_sync_states, outbox_jobs, webhook_subscriptions,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
@@ -304,4 +306,40 @@ pub(super) async fn count_synced_received(
         .filter(national_sync_states::Column::DossierId.in_subquery(received))
         .count(db)
         .await
+}
+
+/// A new webhook subscription.
+pub(super) async fn insert_webhook(
+    db: &impl ConnectionTrait,
+    row: webhook_subscriptions::Model,
+) -> StoreResult<webhook_subscriptions::Model> {
+    let model: webhook_subscriptions::ActiveModel = row.clone().into();
+    webhook_subscriptions::Entity::insert(model).exec_without_returning(db).await?;
+    Ok(row)
+}
+
+/// Every webhook subscription, oldest first.
+pub(super) async fn list_webhooks(db: &impl ConnectionTrait) -> StoreResult<Vec<webhook_subscriptions::Model>> {
+    webhook_subscriptions::Entity::find()
+        .order_by_asc(webhook_subscriptions::Column::CreatedAt)
+        .order_by_asc(webhook_subscriptions::Column::Id)
+        .all(db)
+        .await
+}
+
+pub(super) async fn find_webhook(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> StoreResult<Option<webhook_subscriptions::Model>> {
+    webhook_subscriptions::Entity::find_by_id(id).one(db).await
+}
+
+/// Removes a subscription; `false` if there was none.
+pub(super) async fn delete_webhook(db: &impl ConnectionTrait, id: Uuid) -> StoreResult<bool> {
+    Ok(webhook_subscriptions::Entity::delete_by_id(id).exec(db).await?.rows_affected == 1)
+}
+
+/// A dossier's code, if it has one.
+pub(super) async fn find_dossier_code(db: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<String>> {
+    Ok(dossiers::Entity::find_by_id(id).one(db).await?.and_then(|d| d.code))
 }
