@@ -29,6 +29,16 @@ pub struct Settings {
     /// Env: `MOTCUA_NATIONAL_PORTAL_URL`.
     #[serde(default)]
     pub national_portal_url: Option<String>,
+    /// User name for the adapter's session login. Env: `MOTCUA_NATIONAL_PORTAL_USERNAME`.
+    #[serde(default)]
+    pub national_portal_username: String,
+    /// Password for the adapter's session login. Env: `MOTCUA_NATIONAL_PORTAL_PASSWORD`.
+    #[serde(default)]
+    pub national_portal_password: Option<SecretString>,
+    /// Longest wait for one exchange with the adapter, in milliseconds.
+    /// Env: `MOTCUA_NATIONAL_PORTAL_TIMEOUT_MS`.
+    #[serde(default = "defaults::national_portal_timeout_ms")]
+    pub national_portal_timeout_ms: u64,
     /// Load the demo catalogue; unset: only when the database is new and SQLite. Env: `MOTCUA_DEMO`.
     #[serde(default)]
     pub demo: Option<bool>,
@@ -125,6 +135,9 @@ mod defaults {
     pub fn reminders_interval_secs() -> u64 {
         900
     }
+    pub fn national_portal_timeout_ms() -> u64 {
+        30_000
+    }
 }
 
 /// Why the settings could not be loaded.
@@ -168,6 +181,9 @@ impl Settings {
             jwt_secret: None,
             smtp_url: None,
             national_portal_url: None,
+            national_portal_username: String::new(),
+            national_portal_password: None,
+            national_portal_timeout_ms: defaults::national_portal_timeout_ms(),
             demo: None,
             cors_origins: Vec::new(),
             migrate_on_start: true,
@@ -244,6 +260,22 @@ impl Settings {
             }
         }
         self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        self.national_portal_url =
+            self.national_portal_url.take().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        if let Some(url) = &self.national_portal_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(SettingsError::Invalid {
+                    key: "MOTCUA_NATIONAL_PORTAL_URL",
+                    message: "expected an http(s) URL".to_owned(),
+                });
+            }
+        }
+        if self.national_portal_timeout_ms == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_NATIONAL_PORTAL_TIMEOUT_MS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
         Ok(self)
     }
 }

@@ -94,6 +94,25 @@ fn job_worker(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Op
     };
     let mut worker = crate::jobs::Worker::new(db.clone(), config)
         .handler(crate::notify::MailHandler::new(crate::notify::Mailer::from_settings(settings)?));
+    worker = worker.handler(crate::integration::sync::WebhookHandler::new(db.clone())?);
+    match &settings.national_portal_url {
+        Some(url) => {
+            let adapter =
+                crate::integration::sync::adapter::Adapter::new(crate::integration::sync::adapter::AdapterSettings {
+                    url: url.clone(),
+                    username: settings.national_portal_username.clone(),
+                    password: settings.national_portal_password.clone().unwrap_or_else(|| "".into()),
+                    timeout: Duration::from_millis(settings.national_portal_timeout_ms),
+                })?;
+            worker = worker.handler(crate::integration::sync::SyncHandler::new(
+                db.clone(),
+                std::sync::Arc::new(adapter),
+                &settings.public_url,
+            ));
+        }
+        // The jobs are still queued: they wait, visible to admins, until a worker with the URL runs.
+        None => tracing::info!("outbound national-portal sync disabled (MOTCUA_NATIONAL_PORTAL_URL unset)"),
+    }
     if settings.reminders_interval_secs > 0 {
         worker = worker.every(
             Duration::from_secs(settings.reminders_interval_secs),

@@ -301,6 +301,8 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
         },
     )
     .await?;
+    // Outbound sync (and webhooks) follow the change in this transaction.
+    crate::integration::sync::on_transition(txn, dossier_id, from, to, event.seq, now).await?;
     Ok(Transitioned { from, to, version: row.version + 1, event })
 }
 
