@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use chrono::Utc;
-use entity::{dossier_events, dossiers, throughput_records};
+use entity::{attachments, dossier_events, dossiers, throughput_records};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
@@ -20,6 +20,12 @@ pub async fn find_facts(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<F
         .await
         .context("read the dossier's facts")?
         .with_context(|| format!("dossier {id} not found"))?;
+    let attachments = attachments::Entity::find()
+        .filter(attachments::Column::DossierId.eq(id))
+        .filter(attachments::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+        .context("count the dossier's attachments")?;
     let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
     Ok(Facts {
         id,
@@ -35,6 +41,7 @@ pub async fn find_facts(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<F
         paid_at: utc(d.paid_at),
         return_method: d.return_method,
         rating: d.rating,
+        attachments: attachments > 0,
     })
 }
 
@@ -134,6 +141,8 @@ pub async fn all_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(Recor
                 withdrawn: m.withdrawn,
                 refused: m.refused,
                 stopped: m.stopped,
+                returned_digitised: m.returned_digitised,
+                returned_digitised_electronic: m.returned_digitised_electronic,
             };
             (key, counters)
         })
