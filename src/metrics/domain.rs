@@ -1,5 +1,8 @@
 //! Indicator keys (DESIGN.md §8) and the targets the provincial resolutions set for them.
 
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -173,6 +176,17 @@ pub fn points(ratio: Option<f64>, max_points: f64, target: Option<f64>) -> Optio
     Some(round(earned, 2))
 }
 
+/// What an indicator query covers: business dates (inclusive) and optional filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorFilter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub agency_code: Option<String>,
+    pub level: Option<AgencyLevel>,
+    pub procedure_code: Option<String>,
+    pub field: Option<String>,
+}
+
 /// What the catalogue says about one procedure, as the indicators read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcedureFlags {
@@ -200,8 +214,8 @@ pub struct Fraction {
 }
 
 /// The numerators and denominators of every indicator (in [`Indicator::ALL`] order) from the
-/// records of the period summed per procedure, and the catalogue of the procedures the filtered
-/// agencies perform.
+/// records of the period summed per procedure, the catalogue's flags of those procedures, and the
+/// codes of the procedures the filtered agencies perform (`offered`).
 ///
 /// # Implementation Notes
 /// Each fraction takes numerator and denominator from counters of the same transition where it
@@ -216,7 +230,11 @@ pub struct Fraction {
 /// * online payment (3.6): dossiers whose first payment was online ÷ dossiers charged a fee;
 /// * satisfaction (5.4): 100% − (late rate + unsatisfied-rating rate), over finished dossiers;
 /// * national sync (1.4): 0 ÷ received until the outbound sync exists.
-pub fn fractions(sums: &[(String, Counters)], catalogue: &[ProcedureFlags]) -> Vec<Fraction> {
+pub fn fractions(
+    sums: &[(String, Counters)],
+    catalogue: &[ProcedureFlags],
+    offered: &BTreeSet<String>,
+) -> Vec<Fraction> {
     let flags = |code: &str| catalogue.iter().find(|p| p.code == code);
     let mut total = Counters::default();
     let (mut eligible_returned, mut eligible_fully) = (0, 0);
@@ -238,7 +256,8 @@ pub fn fractions(sums: &[(String, Counters)], catalogue: &[ProcedureFlags]) -> V
             digitised += c.returned_digitised;
         }
     }
-    let eligible: Vec<&ProcedureFlags> = catalogue.iter().filter(|p| p.eligible_full_online).collect();
+    let eligible: Vec<&ProcedureFlags> =
+        catalogue.iter().filter(|p| p.eligible_full_online && offered.contains(&p.code)).collect();
     let eligible_full = eligible.iter().filter(|p| p.online_level == "full").count();
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let judged = total.finished_on_time + total.finished_late;
@@ -365,8 +384,14 @@ mod tests {
         };
         let c = Counters { received: 1, returned: 1, returned_digitised: 1, ..Counters::default() };
         let sums = [("A".to_owned(), a), ("B".to_owned(), b), ("C".to_owned(), c)];
-        let got: Vec<(&str, i64, i64)> =
-            fractions(&sums, &catalogue).iter().map(|f| (f.indicator.as_str(), f.numerator, f.denominator)).collect();
+        // D is eligible but performed by none of the filtered agencies.
+        let mut catalogue = catalogue.to_vec();
+        catalogue.push(flags("D", "none", true, true));
+        let offered: BTreeSet<String> = ["A", "B", "C"].map(str::to_owned).into();
+        let got: Vec<(&str, i64, i64)> = fractions(&sums, &catalogue, &offered)
+            .iter()
+            .map(|f| (f.indicator.as_str(), f.numerator, f.denominator))
+            .collect();
         assert_eq!(
             got,
             [
@@ -383,7 +408,7 @@ mod tests {
                 ("national_sync_share", 0, 13),
             ]
         );
-        let empty = fractions(&[], &[]);
+        let empty = fractions(&[], &[], &BTreeSet::new());
         assert!(empty.iter().all(|f| f.numerator == 0 && f.denominator == 0));
     }
 }

@@ -35,6 +35,12 @@ macro_rules! counters {
                 vec![$(self.$name,)*]
             }
 
+            /// The counters from values in [`Self::NAMES`] order (missing ones are 0).
+            pub fn from_values(values: &[i64]) -> Self {
+                let mut values = values.iter().copied();
+                Self { $($name: values.next().unwrap_or_default(),)* }
+            }
+
             /// Adds `other` to `self`.
             pub fn add(&mut self, other: &Self) {
                 $(self.$name += other.$name;)*

@@ -9,6 +9,7 @@ mod dossiers;
 mod foundation;
 mod helpers;
 mod identity;
+mod indicators;
 mod notifications;
 mod processing;
 mod records;
