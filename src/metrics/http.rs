@@ -14,12 +14,16 @@ use super::service::{IndicatorReport, IndicatorValue, UnusedService};
 use crate::catalog::domain::AgencyLevel;
 use crate::error::{ApiError, FieldError, ProblemDetails};
 use crate::http::json::Json;
-use crate::identity::extract::ProvinceAdminCaller;
+use crate::identity::extract::{ProvinceAdminCaller, StaffCaller};
 use crate::startup::AppState;
 
 /// Registers the target routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_indicators).service(indicators_csv).service(list_targets).service(put_target);
+    cfg.service(list_indicators)
+        .service(indicators_csv)
+        .service(tracking_book_csv)
+        .service(list_targets)
+        .service(put_target);
 }
 
 /// A target.
@@ -383,6 +387,59 @@ async fn indicators_csv(
 ) -> Result<HttpResponse, ApiError> {
     let report = report(&state, &query).await?;
     Ok(csv_reply(indicators_csv_body(&report), &format!("chi-so-766_{}_{}.csv", report.from, report.to)))
+}
+
+/// Tracking-book period: business dates (`YYYY-MM-DD`, inclusive) of reception.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct PeriodQuery {
+    /// First day; default 1 January of the year of `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<String>,
+    /// Last day; default today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<String>,
+}
+
+/// The tracking book (Sổ theo dõi hồ sơ, Mẫu 06 of TT 01/2018, Mẫu 07 of TT 03/2025) of the
+/// caller's agency as CSV: one line per dossier received in the period, oldest first, with the
+/// Vietnamese column headers, UTF-8 with a byte-order mark. Staff of an agency only; every
+/// applicant listed is recorded in the personal-data access log.
+#[utoipa::path(tag = "desk", operation_id = "tracking_book_csv", params(PeriodQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The book", content_type = "text/csv", body = String),
+        (status = 400, description = "Bad dates or `from` after `to`", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of an agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/desk/tracking-book.csv")]
+async fn tracking_book_csv(
+    state: web::Data<AppState>,
+    staff: StaffCaller,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(agency) = staff.0.agency_code.clone() else {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "desk_no_agency",
+            "the tracking book belongs to an agency's staff",
+        ));
+    };
+    let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
+    let q = IndicatorQuery { from: query.from.clone(), to: query.to.clone(), ..IndicatorQuery::default() };
+    let period = parse_indicator_query(&q, today).map_err(ApiError::validation)?;
+    let lines = super::tracking_book::tracking_book(
+        &state.db,
+        &staff.0,
+        &agency,
+        period.from,
+        period.to,
+        crate::http::request_id::current(),
+    )
+    .await?;
+    let header = super::tracking_book::HEADER.map(str::to_owned).to_vec();
+    let rows = lines.iter().enumerate().map(|(i, line)| line.cells(i + 1));
+    let body = csv_document(std::iter::once(header).chain(rows));
+    Ok(csv_reply(body, &format!("so-theo-doi-ho-so_{agency}_{}_{}.csv", period.from, period.to)))
 }
 
 #[cfg(test)]

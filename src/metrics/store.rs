@@ -2,13 +2,16 @@
 
 use anyhow::Context;
 use chrono::Utc;
-use entity::{agencies, attachments, dossier_events, dossiers, procedure_agencies, procedures, throughput_records};
+use entity::{
+    accounts, agencies, attachments, dossier_events, dossiers, procedure_agencies, procedures, throughput_records,
+};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::domain::{IndicatorFilter, ProcedureFlags};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
+use super::tracking_book::BookLine;
 use crate::workflow::domain::DossierState;
 
 /// The facts of a dossier the record rules read.
@@ -366,4 +369,78 @@ pub async fn find_agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow:
         .one(db)
         .await
         .context("read the agency's level")
+}
+
+/// One batch of the tracking book of `agency_code`: dossiers received in `[start, end)`, oldest
+/// first, with their procedure's name, applicant and agency name.
+///
+/// # Errors
+/// On storage failure.
+pub async fn tracking_book_batch(
+    db: &impl ConnectionTrait,
+    agency_code: &str,
+    start: chrono::DateTime<Utc>,
+    end: chrono::DateTime<Utc>,
+    offset: u64,
+    limit: u64,
+) -> anyhow::Result<Vec<BookLine>> {
+    use dossiers::Column as C;
+    let rows = dossiers::Entity::find()
+        .filter(C::AgencyCode.eq(agency_code))
+        .filter(C::ReceivedAt.gte(start.fixed_offset()))
+        .filter(C::ReceivedAt.lt(end.fixed_offset()))
+        .order_by_asc(C::ReceivedAt)
+        .order_by_asc(C::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+        .context("read the tracking book's dossiers")?;
+    let applicant_ids: Vec<Uuid> = rows.iter().map(|d| d.applicant_id).collect();
+    let applicants: Vec<(Uuid, String, Option<String>)> = accounts::Entity::find()
+        .select_only()
+        .columns([accounts::Column::Id, accounts::Column::FullName, accounts::Column::Phone])
+        .filter(accounts::Column::Id.is_in(applicant_ids))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("read the tracking book's applicants")?;
+    let codes: Vec<String> = rows.iter().map(|d| d.procedure_code.clone()).collect();
+    let names: Vec<(String, String)> = procedures::Entity::find()
+        .select_only()
+        .columns([procedures::Column::Code, procedures::Column::Name])
+        .filter(procedures::Column::Code.is_in(codes))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("read the tracking book's procedures")?;
+    let agency_name = agencies::Entity::find_by_id(agency_code.to_owned())
+        .one(db)
+        .await
+        .context("read the agency")?
+        .map_or_else(|| agency_code.to_owned(), |a| a.name);
+    let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let applicant = applicants.iter().find(|a| a.0 == d.applicant_id);
+            BookLine {
+                applicant_id: d.applicant_id,
+                code: d.code.unwrap_or_default(),
+                procedure_name: names
+                    .iter()
+                    .find(|(code, _)| *code == d.procedure_code)
+                    .map_or_else(|| d.procedure_code.clone(), |(_, name)| name.clone()),
+                applicant_name: applicant.map(|a| a.1.clone()).unwrap_or_default(),
+                applicant_phone: applicant.and_then(|a| a.2.clone()),
+                agency_name: agency_name.clone(),
+                channel: d.channel,
+                state: d.state,
+                received_at: utc(d.received_at),
+                due_at: utc(d.due_at),
+                returned_at: utc(d.returned_at),
+                return_method: d.return_method,
+            }
+        })
+        .collect())
 }

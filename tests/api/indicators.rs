@@ -482,3 +482,80 @@ fn assert_csv_matches(csv: &str, report: &Value) {
         }
     }
 }
+
+#[tokio::test]
+async fn the_tracking_book_lists_the_agencys_received_dossiers_for_its_staff_only() {
+    // Arrange: an online dossier returned online, a walk-in still open, a draft (not in the book).
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let first = received(&app, &desk, FULL, false).await;
+    resolve_and_return(&app, &desk, &first, "online").await;
+    let walk_in = at_desk(&app, &desk, "direct", PARTIAL, "001095007777").await;
+    let body = json!({"procedure_code": FULL, "agency_code": AGENCY_A, "form_data": {"purpose": "thử"}});
+    app.post_json_as("/api/v1/dossiers", &body, &desk.citizen.access_token).await;
+    app.agency(&desk.admin, crate::helpers::AGENCY_B).await;
+    let other_clerk = app.staff(&desk.admin, crate::helpers::AGENCY_B, &["clerk"]).await;
+
+    // Act
+    let response = app.get_as("/api/v1/desk/tracking-book.csv", &desk.clerk.access_token).await;
+
+    // Assert
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = response.text().await.unwrap();
+    let lines: Vec<Vec<String>> =
+        text.strip_prefix('\u{feff}').unwrap().split("\r\n").filter(|l| !l.is_empty()).map(csv_cells).collect();
+    assert_eq!(
+        lines[0],
+        [
+            "STT",
+            "Mã hồ sơ",
+            "Tên thủ tục hành chính",
+            "Người nộp hồ sơ",
+            "Địa chỉ, số điện thoại",
+            "Cơ quan chủ trì giải quyết",
+            "Ngày nhận hồ sơ",
+            "Ngày hẹn trả kết quả",
+            "Ngày trả kết quả",
+            "Ghi chú"
+        ]
+    );
+    assert_eq!(lines.len(), 3, "{text}");
+    let (one, two) = (&lines[1], &lines[2]);
+    assert_eq!(one[0], "1");
+    assert_eq!(one[1], dossier(&app, &desk.clerk, &first).await["code"].as_str().unwrap());
+    assert_eq!(one[2], format!("Thủ tục {FULL}"));
+    assert_eq!((one[3].as_str(), one[4].as_str()), ("Nguyễn Thị Ánh", "0912345678"));
+    assert_eq!(one[5], format!("UBND xã {AGENCY_A}"));
+    assert!(!one[6].is_empty() && !one[7].is_empty() && !one[8].is_empty(), "{one:?}");
+    assert_eq!(one[9], "Nộp trực tuyến; Đã trả kết quả (trả trực tuyến)");
+    assert_eq!(two[0], "2");
+    assert_eq!(two[1], dossier(&app, &desk.clerk, &walk_in).await["code"].as_str().unwrap());
+    assert_eq!((two[3].as_str(), two[8].as_str()), ("Trần Văn Bình", ""));
+    assert!(two[9].starts_with("Nộp trực tiếp; "), "{two:?}");
+
+    // Another agency's book is empty; an earlier period too; citizens and bad dates are refused.
+    let other = app.get_as("/api/v1/desk/tracking-book.csv", &other_clerk.access_token).await.text().await.unwrap();
+    assert_eq!(other.lines().count(), 1, "{other}");
+    let old = app
+        .get_as("/api/v1/desk/tracking-book.csv?from=2020-01-01&to=2020-12-31", &desk.clerk.access_token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(old.lines().count(), 1, "{old}");
+    assert_problem(
+        app.get_as("/api/v1/desk/tracking-book.csv", &desk.citizen.access_token).await,
+        403,
+        "identity_forbidden",
+    )
+    .await;
+    let problem = assert_problem(
+        app.get_as("/api/v1/desk/tracking-book.csv?from=2026-12-31&to=2026-01-01", &desk.clerk.access_token).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "from");
+    assert_problem(app.get("/api/v1/desk/tracking-book.csv").await, 401, "identity_unauthenticated").await;
+}
