@@ -559,3 +559,78 @@ async fn the_tracking_book_lists_the_agencys_received_dossiers_for_its_staff_onl
     assert_eq!(problem["errors"][0]["field"], "from");
     assert_problem(app.get("/api/v1/desk/tracking-book.csv").await, 401, "identity_unauthenticated").await;
 }
+
+/// The Chromium binary on `PATH`, if any.
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The text of the first element after `marker` in `html`.
+fn text_after<'a>(html: &'a str, marker: &str) -> &'a str {
+    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} not in the page"));
+    let rest = &html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    &rest[start..start + end]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_draws_the_figures_of_the_api_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!("NOTICE: no chromium on PATH; the dashboard browser test is skipped (apt-get install chromium)");
+        return;
+    };
+    // Arrange: an online dossier returned online, a late walk-in, an unused online procedure.
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let first = received(&app, &desk, FULL, true).await;
+    resolve_and_return(&app, &desk, &first, "online").await;
+    let late = at_desk(&app, &desk, "direct", PARTIAL, "001095007777").await;
+    overdue(&app, &desk, &late).await;
+    resolve_and_return(&app, &desk, &late, "desk").await;
+    let query = format!("?agency={AGENCY_A}");
+    let report: Value = app.get(&format!("/api/v1/indicators{query}")).await.json().await.unwrap();
+
+    // Act: the page as a real browser renders it once its script has fetched the indicators.
+    let url = app.url(&format!("/dashboard{query}"));
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                &url,
+            ])
+            .output()
+            .expect("run chromium")
+    })
+    .await
+    .unwrap();
+
+    // Assert
+    let html = String::from_utf8_lossy(&output.stdout);
+    assert!(html.contains("data-loaded=\"true\""), "the script did not load the indicators: {html}");
+    let percent = |v: &Value| v.as_f64().map_or_else(|| "–".to_owned(), |r| format!("{:.2}%", r * 100.0));
+    for item in report["items"].as_array().unwrap() {
+        let key = item["key"].as_str().unwrap();
+        let row_at = html.find(&format!("data-key=\"{key}\"")).unwrap_or_else(|| panic!("no row for {key}"));
+        let row = &html[row_at..row_at + html[row_at..].find("</tr>").unwrap()];
+        assert_eq!(
+            text_after(row, "num fraction"),
+            format!("{} / {}", item["numerator"], item["denominator"]),
+            "{key}"
+        );
+        assert_eq!(text_after(row, "num ratio"), percent(&item["ratio"]), "{key}");
+        assert_eq!(text_after(row, "num target"), percent(&item["target"]), "{key}");
+        assert!(row.contains("ratio-bar"), "{key} has its bar");
+    }
+    assert_eq!(fractions(&report)["on_time_share"], (1, 2));
+    assert_eq!(text_after(&html, "id=\"late-count\""), "1");
+    assert!(html.contains(&format!("data-procedure=\"{UNUSED}\"")), "the unused service is listed");
+}
