@@ -57,6 +57,7 @@ impl AppState {
 /// Every documented route: operations at the root, the API under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
     ops::routes(cfg);
+    crate::metrics::dashboard::routes(cfg);
     cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_v1_routes));
 }
 

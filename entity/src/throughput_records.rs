@@ -35,6 +35,8 @@ pub struct Model {
     pub withdrawn: i64,
     pub refused: i64,
     pub stopped: i64,
+    pub returned_digitised: i64,
+    pub returned_digitised_electronic: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

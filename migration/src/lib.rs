@@ -15,6 +15,7 @@ mod m20261129_000020_create_outbox_jobs;
 mod m20261129_000030_create_throughput_records;
 mod m20261130_000040_create_national_sync_states;
 mod m20261130_000041_create_webhook_subscriptions;
+mod m20261130_000042_add_digitised_records;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000030_create_throughput_records::Migration),
             Box::new(m20261130_000040_create_national_sync_states::Migration),
             Box::new(m20261130_000041_create_webhook_subscriptions::Migration),
+            Box::new(m20261130_000042_add_digitised_records::Migration),
         ]
     }
 }

@@ -1,8 +1,12 @@
 //! Indicator keys (DESIGN.md §8) and the targets the provincial resolutions set for them.
 
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::records::Counters;
 use crate::catalog::domain::AgencyLevel;
 
 /// An indicator of Decision 766 / the resolutions, by its wire key.
@@ -102,6 +106,176 @@ pub fn resolution_targets() -> Vec<Target> {
     targets
 }
 
+impl Indicator {
+    /// The name shown in reports (CSV, dashboard).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ProceduresFullOnlineShare => "Tỷ lệ TTHC đủ điều kiện được cung cấp DVCTT toàn trình",
+            Self::OnlineDossierShare => "Tỷ lệ hồ sơ tiếp nhận trực tuyến",
+            Self::FullyOnlineProcessedShare => "Tỷ lệ hồ sơ xử lý trực tuyến toàn trình",
+            Self::OnTimeShare => "Tỷ lệ hồ sơ giải quyết đúng hạn",
+            Self::OnlinePaymentShare => "Tỷ lệ hồ sơ thanh toán trực tuyến",
+            Self::ElectronicResultShare => "Tỷ lệ hồ sơ có kết quả điện tử",
+            Self::DigitisedShare => "Tỷ lệ hồ sơ được số hóa",
+            Self::SatisfactionShare => "Mức độ hài lòng về tiếp nhận, giải quyết TTHC",
+            Self::NationalSyncShare => "Tỷ lệ hồ sơ đồng bộ lên Cổng DVCQG",
+        }
+    }
+
+    /// The points Decision 766 gives the indicator (DOMAIN.md §3); 0 for those it shows unscored.
+    pub fn max_points(self) -> f64 {
+        match self {
+            Self::ProceduresFullOnlineShare | Self::OnlineDossierShare => 0.0,
+            Self::OnTimeShare => 20.0,
+            Self::FullyOnlineProcessedShare => 12.0,
+            Self::OnlinePaymentShare | Self::ElectronicResultShare | Self::SatisfactionShare => 6.0,
+            Self::NationalSyncShare => 6.0,
+            Self::DigitisedShare => 4.0,
+        }
+    }
+
+    /// The target Decision 766 itself scores against (3.3 = 50%, 4.2 = 80%, 5.4 = 90%), which is
+    /// not the provincial target of the `targets` table: the points reproduce the national score.
+    pub fn scoring_target(self) -> Option<f64> {
+        match self {
+            Self::FullyOnlineProcessedShare => Some(0.5),
+            Self::DigitisedShare => Some(0.8),
+            Self::SatisfactionShare => Some(0.9),
+            _ => None,
+        }
+    }
+}
+
+/// Rounds to `places` decimals (766: percentages to 2 decimals, so ratios to 4).
+fn round(value: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (value * scale).round() / scale
+}
+
+/// numerator ÷ denominator, `None` when the denominator is 0 (766: "0 or N/A").
+pub fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
+    // Counts stay far below 2^53, where i64 → f64 is exact.
+    #[allow(clippy::cast_precision_loss)]
+    (denominator > 0).then(|| round(numerator as f64 / denominator as f64, 4))
+}
+
+/// How far the ratio is below the target (negative: above it), when both exist.
+pub fn gap(target: Option<f64>, ratio: Option<f64>) -> Option<f64> {
+    Some(round(target? - ratio?, 4))
+}
+
+/// The 766 scoring rule (DOMAIN.md §3): with a target T, R ≥ T gives full points and otherwise
+/// R × Pmax ÷ T; without one, R × Pmax. `None` when there is no ratio.
+pub fn points(ratio: Option<f64>, max_points: f64, target: Option<f64>) -> Option<f64> {
+    let r = ratio?;
+    let earned = match target {
+        Some(t) if t > 0.0 && r >= t => max_points,
+        Some(t) if t > 0.0 => r * max_points / t,
+        _ => r * max_points,
+    };
+    Some(round(earned, 2))
+}
+
+/// What an indicator query covers: business dates (inclusive) and optional filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorFilter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub agency_code: Option<String>,
+    pub level: Option<AgencyLevel>,
+    pub procedure_code: Option<String>,
+    pub field: Option<String>,
+}
+
+/// What the catalogue says about one procedure, as the indicators read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureFlags {
+    pub code: String,
+    pub name: String,
+    /// `full`, `partial` or `none`.
+    pub online_level: String,
+    pub eligible_full_online: bool,
+    pub result_is_document: bool,
+}
+
+impl ProcedureFlags {
+    /// Offered as an online public service (DVCTT), either level.
+    pub fn offered_online(&self) -> bool {
+        matches!(self.online_level.as_str(), "full" | "partial")
+    }
+}
+
+/// One indicator's numerator and denominator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fraction {
+    pub indicator: Indicator,
+    pub numerator: i64,
+    pub denominator: i64,
+}
+
+/// The numerators and denominators of every indicator (in [`Indicator::ALL`] order) from the
+/// records of the period summed per procedure, the catalogue's flags of those procedures, and the
+/// codes of the procedures the filtered agencies perform (`offered`).
+///
+/// # Implementation Notes
+/// Each fraction takes numerator and denominator from counters of the same transition where it
+/// can, so a period's ratio stays within 0–1:
+/// * fully online: dossiers of eligible procedures returned fully online ÷ all their returns;
+/// * electronic result (4.1): returns delivered electronically ÷ returns, for procedures whose
+///   result is a document;
+/// * digitised (4.2): returns of dossiers with files attached, and delivered electronically where
+///   the result is a document ÷ all returns;
+/// * on time (2.1): finished on time ÷ finished with an appointment (a finish without one is
+///   neither);
+/// * online payment (3.6): dossiers whose first payment was online ÷ dossiers charged a fee;
+/// * satisfaction (5.4): 100% − (late rate + unsatisfied-rating rate), over finished dossiers;
+/// * national sync (1.4): 0 ÷ received until the outbound sync exists.
+pub fn fractions(
+    sums: &[(String, Counters)],
+    catalogue: &[ProcedureFlags],
+    offered: &BTreeSet<String>,
+) -> Vec<Fraction> {
+    let flags = |code: &str| catalogue.iter().find(|p| p.code == code);
+    let mut total = Counters::default();
+    let (mut eligible_returned, mut eligible_fully) = (0, 0);
+    let (mut document_returned, mut document_electronic) = (0, 0);
+    let mut digitised = 0;
+    for (code, c) in sums {
+        total.add(c);
+        let p = flags(code);
+        if p.is_some_and(|p| p.eligible_full_online) {
+            eligible_returned += c.returned;
+            eligible_fully += c.fully_online;
+        }
+        // A procedure missing from the catalogue is taken to issue a document, the usual case.
+        if p.is_none_or(|p| p.result_is_document) {
+            document_returned += c.returned;
+            document_electronic += c.returned_electronic;
+            digitised += c.returned_digitised_electronic;
+        } else {
+            digitised += c.returned_digitised;
+        }
+    }
+    let eligible: Vec<&ProcedureFlags> =
+        catalogue.iter().filter(|p| p.eligible_full_online && offered.contains(&p.code)).collect();
+    let eligible_full = eligible.iter().filter(|p| p.online_level == "full").count();
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let judged = total.finished_on_time + total.finished_late;
+    let satisfied = (total.finished - total.finished_late - total.rated_unsatisfied).max(0);
+    let f = |indicator, numerator, denominator| Fraction { indicator, numerator, denominator };
+    vec![
+        f(Indicator::ProceduresFullOnlineShare, count(eligible_full), count(eligible.len())),
+        f(Indicator::OnlineDossierShare, total.received_online, total.received),
+        f(Indicator::FullyOnlineProcessedShare, eligible_fully, eligible_returned),
+        f(Indicator::OnTimeShare, total.finished_on_time, judged),
+        f(Indicator::OnlinePaymentShare, total.paid_online, total.charged),
+        f(Indicator::ElectronicResultShare, document_electronic, document_returned),
+        f(Indicator::DigitisedShare, digitised, total.returned),
+        f(Indicator::SatisfactionShare, satisfied, total.finished),
+        f(Indicator::NationalSyncShare, 0, total.received),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +302,113 @@ mod tests {
         assert!(targets.iter().any(|t| t.indicator == Indicator::SatisfactionShare
             && t.level == AgencyLevel::Province
             && t.target == 0.85));
+    }
+
+    #[test]
+    fn a_zero_denominator_has_no_ratio_gap_or_points() {
+        assert_eq!(ratio(0, 0), None);
+        assert_eq!(ratio(3, 0), None);
+        assert_eq!(gap(Some(0.9), None), None);
+        assert_eq!(gap(None, Some(0.5)), None);
+        assert_eq!(points(None, 6.0, Some(0.9)), None);
+        assert_eq!(ratio(0, 4), Some(0.0));
+        assert_eq!(ratio(1, 3), Some(0.3333));
+    }
+
+    #[test]
+    fn the_gap_is_the_target_minus_the_ratio() {
+        assert_eq!(gap(Some(0.9), Some(0.75)), Some(0.15));
+        assert_eq!(gap(Some(0.8), Some(1.0)), Some(-0.2));
+    }
+
+    #[test]
+    fn a_met_target_gives_full_points_and_a_missed_one_a_proportional_share() {
+        assert_eq!(points(Some(0.9), 6.0, Some(0.9)), Some(6.0));
+        assert_eq!(points(Some(0.95), 6.0, Some(0.9)), Some(6.0));
+        assert_eq!(points(Some(0.45), 6.0, Some(0.9)), Some(3.0));
+        assert_eq!(points(Some(0.25), 12.0, Some(0.5)), Some(6.0));
+        // No target: linear.
+        assert_eq!(points(Some(0.75), 20.0, None), Some(15.0));
+        assert_eq!(points(Some(1.0), 0.0, None), Some(0.0));
+    }
+
+    #[test]
+    fn the_scored_indicators_carry_the_points_of_decision_766() {
+        let scored: f64 = Indicator::ALL.iter().map(|i| i.max_points()).sum();
+        // 2.1 (20) + 3.3 online part (12) + 3.6 (6) + 4.1 (6) + 4.2 (4) + 5.4 (6) + 1.4 (6).
+        assert_eq!(scored, 60.0);
+        assert_eq!(Indicator::SatisfactionShare.scoring_target(), Some(0.9));
+        assert!(Indicator::ALL.iter().all(|i| !i.label().is_empty()));
+    }
+
+    fn flags(code: &str, online_level: &str, eligible: bool, document: bool) -> ProcedureFlags {
+        ProcedureFlags {
+            code: code.into(),
+            name: code.into(),
+            online_level: online_level.into(),
+            eligible_full_online: eligible,
+            result_is_document: document,
+        }
+    }
+
+    #[test]
+    fn the_fractions_split_the_sums_by_the_catalogue() {
+        let catalogue =
+            [flags("A", "full", true, true), flags("B", "partial", true, false), flags("C", "none", false, true)];
+        let a = Counters {
+            received: 10,
+            received_online: 7,
+            finished: 8,
+            finished_on_time: 5,
+            finished_late: 2,
+            returned: 6,
+            returned_electronic: 4,
+            fully_online: 3,
+            charged: 4,
+            paid_online: 3,
+            paid_cash: 1,
+            rated_unsatisfied: 1,
+            returned_digitised: 5,
+            returned_digitised_electronic: 4,
+            ..Counters::default()
+        };
+        let b = Counters {
+            received: 2,
+            finished: 2,
+            finished_on_time: 2,
+            returned: 2,
+            returned_electronic: 1,
+            returned_digitised: 1,
+            returned_digitised_electronic: 0,
+            ..Counters::default()
+        };
+        let c = Counters { received: 1, returned: 1, returned_digitised: 1, ..Counters::default() };
+        let sums = [("A".to_owned(), a), ("B".to_owned(), b), ("C".to_owned(), c)];
+        // D is eligible but performed by none of the filtered agencies.
+        let mut catalogue = catalogue.to_vec();
+        catalogue.push(flags("D", "none", true, true));
+        let offered: BTreeSet<String> = ["A", "B", "C"].map(str::to_owned).into();
+        let got: Vec<(&str, i64, i64)> = fractions(&sums, &catalogue, &offered)
+            .iter()
+            .map(|f| (f.indicator.as_str(), f.numerator, f.denominator))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("procedures_full_online_share", 1, 2),
+                ("online_dossier_share", 7, 13),
+                ("fully_online_processed_share", 3, 8),
+                ("on_time_share", 7, 9),
+                ("online_payment_share", 3, 4),
+                // B's result is not a document: only A and C count.
+                ("electronic_result_share", 4, 7),
+                // A: digitised and electronic 4; B: digitised 1 (no document); C: document, not electronic 0.
+                ("digitised_share", 5, 9),
+                ("satisfaction_share", 7, 10),
+                ("national_sync_share", 0, 13),
+            ]
+        );
+        let empty = fractions(&[], &[], &BTreeSet::new());
+        assert!(empty.iter().all(|f| f.numerator == 0 && f.denominator == 0));
     }
 }

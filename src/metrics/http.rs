@@ -1,21 +1,29 @@
-//! Target endpoints: public list, admin set.
+//! Indicator and target endpoints: the public 766 indicators (JSON and CSV), the public target
+//! list, the admin target setter.
 
-use actix_web::{get, put, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{get, put, web, HttpRequest, HttpResponse};
+use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::domain::{Indicator, Target};
+use super::domain::{Indicator, IndicatorFilter, Target};
 use super::service;
+use super::service::{IndicatorReport, IndicatorValue, UnusedService};
 use crate::catalog::domain::AgencyLevel;
 use crate::error::{ApiError, FieldError, ProblemDetails};
 use crate::http::json::Json;
-use crate::identity::extract::ProvinceAdminCaller;
+use crate::identity::extract::{ProvinceAdminCaller, StaffCaller};
 use crate::startup::AppState;
 
 /// Registers the target routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_targets).service(put_target);
+    cfg.service(list_indicators)
+        .service(indicators_csv)
+        .service(tracking_book_csv)
+        .service(list_targets)
+        .service(put_target);
 }
 
 /// A target.
@@ -102,4 +110,383 @@ async fn put_target(
     let target = Target { indicator: b.indicator, level: b.level, year: b.year, target: b.target, source };
     service::set_target(&state.db, &target).await?;
     Ok(HttpResponse::Ok().json(TargetBody::from(target)))
+}
+
+/// Indicator query: business dates (Asia/Ho_Chi_Minh, `YYYY-MM-DD`, inclusive) and scope.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct IndicatorQuery {
+    /// First day; default 1 January of the year of `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<String>,
+    /// Last day; default today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<String>,
+    /// Only this agency (its level's targets apply unless `level` is given).
+    pub agency: Option<String>,
+    /// Only agencies of this level (`province`, `district`, `commune`); the targets of this
+    /// level apply. Default: the agency's level, or `province` for the whole province.
+    pub level: Option<String>,
+    /// Only this procedure (TTHC code).
+    pub procedure: Option<String>,
+    /// Only procedures of this field (lĩnh vực).
+    pub field: Option<String>,
+}
+
+fn field_error(field: &str, message: &str) -> FieldError {
+    FieldError { field: field.to_owned(), message: message.to_owned() }
+}
+
+/// Parses the query against `today` (business date): the filter and the explicit level.
+///
+/// # Errors
+/// Field errors for bad dates, `from` after `to`, an unknown level, blank filters.
+pub fn parse_indicator_query(q: &IndicatorQuery, today: NaiveDate) -> Result<IndicatorFilter, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut date = |field: &str, raw: &Option<String>| match raw.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some).unwrap_or_else(|_| {
+            errors.push(field_error(field, "a date as YYYY-MM-DD"));
+            None
+        }),
+    };
+    let to_given = date("to", &q.to);
+    let from_given = date("from", &q.from);
+    let to = to_given.unwrap_or(today);
+    let from = from_given.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    if from > to && errors.is_empty() {
+        errors.push(field_error("from", "must not be after `to`"));
+    }
+    let level = match q.level.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => AgencyLevel::parse(text).or_else(|| {
+            errors.push(field_error("level", "one of province, district, commune"));
+            None
+        }),
+    };
+    let text = |raw: &Option<String>| raw.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(IndicatorFilter {
+        from,
+        to,
+        agency_code: text(&q.agency),
+        level,
+        procedure_code: text(&q.procedure),
+        field: text(&q.field),
+    })
+}
+
+/// One indicator.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IndicatorItem {
+    /// Indicator key.
+    pub key: Indicator,
+    /// Its name in reports.
+    pub label: String,
+    pub numerator: i64,
+    pub denominator: i64,
+    /// numerator ÷ denominator, 0–1 rounded to 4 decimals; `null` when the denominator is 0.
+    pub ratio: Option<f64>,
+    /// The provincial target (`targets` table) for the level and year; `null` if none is set.
+    pub target: Option<f64>,
+    /// target − ratio, when both exist (negative: target exceeded).
+    pub gap: Option<f64>,
+    /// Points by the 766 scoring rule (against the 766 targets, not the provincial ones), `null`
+    /// without a ratio; 0 for indicators 766 shows unscored.
+    pub points: Option<f64>,
+    /// The points 766 gives the indicator.
+    pub max_points: f64,
+}
+
+impl From<IndicatorValue> for IndicatorItem {
+    fn from(v: IndicatorValue) -> Self {
+        Self {
+            key: v.indicator,
+            label: v.indicator.label().to_owned(),
+            numerator: v.numerator,
+            denominator: v.denominator,
+            ratio: v.ratio,
+            target: v.target,
+            gap: v.gap,
+            points: v.points,
+            max_points: v.max_points,
+        }
+    }
+}
+
+/// A procedure offered online at an agency that received no online dossier in the period.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UnusedServiceItem {
+    pub agency_code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    /// `full` or `partial`.
+    pub online_level: String,
+}
+
+impl From<UnusedService> for UnusedServiceItem {
+    fn from(u: UnusedService) -> Self {
+        Self {
+            agency_code: u.agency_code,
+            procedure_code: u.procedure_code,
+            procedure_name: u.procedure_name,
+            online_level: u.online_level,
+        }
+    }
+}
+
+/// The indicators of a period and scope.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IndicatorReportBody {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The level whose targets apply.
+    pub level: AgencyLevel,
+    /// The year whose targets apply (that of `to`).
+    pub year: i32,
+    pub items: Vec<IndicatorItem>,
+    pub unused_online_services: Vec<UnusedServiceItem>,
+}
+
+impl From<IndicatorReport> for IndicatorReportBody {
+    fn from(r: IndicatorReport) -> Self {
+        Self {
+            from: r.from,
+            to: r.to,
+            level: r.level,
+            year: r.year,
+            items: r.items.into_iter().map(IndicatorItem::from).collect(),
+            unused_online_services: r.unused_online_services.into_iter().map(UnusedServiceItem::from).collect(),
+        }
+    }
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+pub fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// CSV lines (CRLF, RFC 4180) after a UTF-8 byte-order mark, so that Excel reads Vietnamese.
+pub fn csv_document(rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = String::from('\u{feff}');
+    for row in rows {
+        let line: Vec<String> = row.iter().map(|v| csv_field(v)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn indicators_csv_body(report: &IndicatorReportBody) -> String {
+    let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let header = ["Mã chỉ số", "Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Chỉ tiêu", "Chênh lệch", "Điểm", "Điểm tối đa"];
+    let rows = report.items.iter().map(|i| {
+        vec![
+            i.key.as_str().to_owned(),
+            i.label.clone(),
+            i.numerator.to_string(),
+            i.denominator.to_string(),
+            number(i.ratio),
+            number(i.target),
+            number(i.gap),
+            number(i.points),
+            i.max_points.to_string(),
+        ]
+    });
+    csv_document(std::iter::once(header.map(str::to_owned).to_vec()).chain(rows))
+}
+
+fn csv_reply(body: String, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .body(body)
+}
+
+async fn report(state: &AppState, query: &IndicatorQuery) -> Result<IndicatorReportBody, ApiError> {
+    let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
+    let filter = parse_indicator_query(query, today).map_err(ApiError::validation)?;
+    let agency_level = match &filter.agency_code {
+        Some(agency) => Some(
+            service::agency_level(&state.db, agency)
+                .await?
+                .ok_or_else(|| ApiError::validation(vec![field_error("agency", "no such agency")]))?,
+        ),
+        None => None,
+    };
+    let level = filter.level.or(agency_level).unwrap_or(AgencyLevel::Province);
+    Ok(service::indicators(&state.db, &filter, level).await?.into())
+}
+
+/// The Decision 766 indicators over the throughput records (public: aggregates only, no
+/// personal data). JSON, or CSV with `Accept: text/csv` (the same as `/indicators.csv`).
+///
+/// Each item has the numerator, denominator, ratio (0–1, `null` when the denominator is 0), the
+/// provincial target for the level and the year of `to`, the gap, and the 766 points.
+/// Definitions (records are counted on the business day of the transition that makes them):
+/// * `procedures_full_online_share` (766 §3.1): eligible procedures the filtered agencies perform
+///   that are offered full-online ÷ eligible procedures they perform (catalogue, not the period);
+/// * `online_dossier_share`: dossiers received through `online` or `national_portal` ÷ received;
+/// * `fully_online_processed_share` (766 §3.3, 12 points): returns of eligible procedures'
+///   dossiers processed fully online (online channel, fee paid online, result returned online)
+///   ÷ all returns of eligible procedures' dossiers;
+/// * `on_time_share` (766 §2.1, 20 points): dossiers finished on time ÷ dossiers finished with an
+///   appointment (more than one supplement request is late; citizen supplement time excluded);
+/// * `online_payment_share` (766 §3.6, 6 points): dossiers whose first payment was online ÷
+///   dossiers charged a fee;
+/// * `electronic_result_share` (766 §4.1, 6 points): results delivered electronically ÷ results
+///   delivered, for procedures whose result is a document;
+/// * `digitised_share` (766 §4.2, 4 points): results delivered for dossiers with files attached
+///   (and delivered electronically where the result is a document) ÷ results delivered;
+/// * `satisfaction_share` (766 §5.4, 6 points): 100% − (late rate + unsatisfied-rating rate) over
+///   finished dossiers, i.e. (finished − late − rated unsatisfied) ÷ finished;
+/// * `national_sync_share` (766 §1.4, 6 points): the numerator is **always 0** until the
+///   outbound synchronisation to Cổng DVCQG exists; the denominator is the dossiers received.
+///
+/// `unused_online_services` lists the procedures offered online (full or partial) at the
+/// filtered agencies that received no online or national-portal dossier in the period.
+#[utoipa::path(tag = "indicators", operation_id = "list_indicators", params(IndicatorQuery),
+    responses(
+        (status = 200, description = "The indicators", content(
+            (IndicatorReportBody = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "Bad dates, `from` after `to`, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/indicators")]
+async fn list_indicators(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<IndicatorQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = report(&state, &query).await?;
+    let wants_csv =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"));
+    if wants_csv {
+        return Ok(csv_reply(indicators_csv_body(&report), &format!("chi-so-766_{}_{}.csv", report.from, report.to)));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The indicators as CSV (UTF-8 with a byte-order mark, one row per indicator after a
+/// Vietnamese header), the same figures as `GET /indicators`.
+#[utoipa::path(tag = "indicators", operation_id = "indicators_csv", params(IndicatorQuery),
+    responses(
+        (status = 200, description = "The indicators", content_type = "text/csv", body = String),
+        (status = 400, description = "Bad dates, `from` after `to`, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/indicators.csv")]
+async fn indicators_csv(
+    state: web::Data<AppState>,
+    query: web::Query<IndicatorQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = report(&state, &query).await?;
+    Ok(csv_reply(indicators_csv_body(&report), &format!("chi-so-766_{}_{}.csv", report.from, report.to)))
+}
+
+/// Tracking-book period: business dates (`YYYY-MM-DD`, inclusive) of reception.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct PeriodQuery {
+    /// First day; default 1 January of the year of `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<String>,
+    /// Last day; default today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<String>,
+}
+
+/// The tracking book (Sổ theo dõi hồ sơ, Mẫu 06 of TT 01/2018, Mẫu 07 of TT 03/2025) of the
+/// caller's agency as CSV: one line per dossier received in the period, oldest first, with the
+/// Vietnamese column headers, UTF-8 with a byte-order mark. Staff of an agency only; every
+/// applicant listed is recorded in the personal-data access log.
+#[utoipa::path(tag = "desk", operation_id = "tracking_book_csv", params(PeriodQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The book", content_type = "text/csv", body = String),
+        (status = 400, description = "Bad dates or `from` after `to`", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of an agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/desk/tracking-book.csv")]
+async fn tracking_book_csv(
+    state: web::Data<AppState>,
+    staff: StaffCaller,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(agency) = staff.0.agency_code.clone() else {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "desk_no_agency",
+            "the tracking book belongs to an agency's staff",
+        ));
+    };
+    let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
+    let q = IndicatorQuery { from: query.from.clone(), to: query.to.clone(), ..IndicatorQuery::default() };
+    let period = parse_indicator_query(&q, today).map_err(ApiError::validation)?;
+    let lines = super::tracking_book::tracking_book(
+        &state.db,
+        &staff.0,
+        &agency,
+        period.from,
+        period.to,
+        crate::http::request_id::current(),
+    )
+    .await?;
+    let header = super::tracking_book::HEADER.map(str::to_owned).to_vec();
+    let rows = lines.iter().enumerate().map(|(i, line)| line.cells(i + 1));
+    let body = csv_document(std::iter::once(header).chain(rows));
+    Ok(csv_reply(body, &format!("so-theo-doi-ho-so_{agency}_{}_{}.csv", period.from, period.to)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(from: Option<&str>, to: Option<&str>, level: Option<&str>) -> IndicatorQuery {
+        IndicatorQuery {
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+            level: level.map(str::to_owned),
+            ..IndicatorQuery::default()
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_period_defaults_to_the_first_of_january_of_the_year_of_to_through_today() {
+        let f = parse_indicator_query(&query(None, None, None), day("2026-12-05")).unwrap();
+        assert_eq!((f.from, f.to), (day("2026-01-01"), day("2026-12-05")));
+        let f = parse_indicator_query(&query(None, Some("2025-06-30"), None), day("2026-12-05")).unwrap();
+        assert_eq!((f.from, f.to), (day("2025-01-01"), day("2025-06-30")));
+    }
+
+    #[test]
+    fn bad_dates_a_reversed_period_and_unknown_levels_are_field_errors() {
+        let today = day("2026-12-05");
+        for (q, field) in [
+            (query(Some("2026-13-01"), None, None), "from"),
+            (query(None, Some("5/12/2026"), None), "to"),
+            (query(Some("2026-12-06"), Some("2026-12-05"), None), "from"),
+            (query(None, None, Some("ward")), "level"),
+        ] {
+            let errors = parse_indicator_query(&q, today).unwrap_err();
+            assert_eq!(errors[0].field, field, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed_and_the_document_starts_with_a_bom() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("Hộ tịch"), "Hộ tịch");
+        let doc = csv_document([vec!["STT".to_owned(), "Ghi chú".to_owned()]]);
+        assert!(doc.starts_with('\u{feff}') && doc.ends_with("\r\n"));
+    }
 }

@@ -1,8 +1,11 @@
-//! Indicators and targets: the targets of the provincial resolutions (data, admin editable) and
-//! the throughput records the indicators are sums over ([`records`], stored by [`store`]).
+//! Indicators, targets and reports: the 766 indicators over the throughput records ([`records`],
+//! stored by [`store`]), the targets of the provincial resolutions (data, admin editable), and the
+//! desk's tracking book ([`tracking_book`]).
 
+pub mod dashboard;
 pub mod domain;
 pub mod http;
 pub mod records;
 pub mod service;
 pub mod store;
+pub mod tracking_book;

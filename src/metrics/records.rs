@@ -35,6 +35,12 @@ macro_rules! counters {
                 vec![$(self.$name,)*]
             }
 
+            /// The counters from values in [`Self::NAMES`] order (missing ones are 0).
+            pub fn from_values(values: &[i64]) -> Self {
+                let mut values = values.iter().copied();
+                Self { $($name: values.next().unwrap_or_default(),)* }
+            }
+
             /// Adds `other` to `self`.
             pub fn add(&mut self, other: &Self) {
                 $(self.$name += other.$name;)*
@@ -84,6 +90,10 @@ counters! {
     refused,
     /// Stopped (Thông báo dừng giải quyết).
     stopped,
+    /// Results delivered for dossiers with files attached to their components (766 §4.2).
+    returned_digitised,
+    /// Of those, delivered electronically (766 §4.2 where the result is a document).
+    returned_digitised_electronic,
 }
 
 impl Counters {
@@ -114,6 +124,8 @@ pub struct Facts {
     pub return_method: Option<String>,
     /// `satisfied`, `neutral` or `unsatisfied`.
     pub rating: Option<String>,
+    /// Files are attached to its components (digitised, 766 §4.2).
+    pub attachments: bool,
 }
 
 impl Facts {
@@ -133,6 +145,7 @@ impl Facts {
             paid_at: None,
             return_method: None,
             rating: None,
+            attachments: false,
         }
     }
 
@@ -219,6 +232,8 @@ pub fn deltas(before: &Facts, after: &Facts, action: Action) -> Counters {
                 c.returned = 1;
                 c.returned_electronic = one(electronic);
                 c.fully_online = one(after.online_channel() && electronic && paid_online);
+                c.returned_digitised = one(after.attachments);
+                c.returned_digitised_electronic = one(after.attachments && electronic);
             }
             _ => {}
         }
@@ -312,6 +327,9 @@ pub fn replay(last: &Facts, events: &[ReplayedEvent]) -> anyhow::Result<BTreeMap
     let mut records: BTreeMap<RecordKey, Counters> = BTreeMap::new();
     let mut facts =
         Facts::initial(last.id, last.agency_code.clone(), last.procedure_code.clone(), last.channel.clone());
+    // Files are attached before reception or during a supplement, never after the return, the
+    // only moment the rules read them.
+    facts.attachments = last.attachments;
     for event in events {
         let (action, after) = replay_event(&facts, event, last)?;
         let counters = deltas(&facts, &after, action);
@@ -554,6 +572,22 @@ mod tests {
             let expected =
                 Counters { returned: 1, returned_electronic: electronic, fully_online: fully, ..Counters::default() };
             assert_eq!(c, expected, "{channel} {fee} {paid:?} {method}");
+        }
+    }
+
+    #[test]
+    fn a_return_counts_digitised_dossiers_and_those_returned_electronically() {
+        for (attachments, method, digitised, electronic) in
+            [(true, "online", 1, 1), (true, "desk", 1, 0), (false, "online", 0, 0), (false, "post", 0, 0)]
+        {
+            let done = Facts { attachments, ..finished(&received("direct"), DossierState::Resolved, t(9)) };
+            let returned = Facts { state: DossierState::Returned, return_method: Some(method.into()), ..done.clone() };
+            let c = deltas(&done, &returned, Action::ReturnResult);
+            assert_eq!(
+                (c.returned_digitised, c.returned_digitised_electronic),
+                (digitised, electronic),
+                "{attachments} {method}"
+            );
         }
     }
 

@@ -1,4 +1,5 @@
-//! Target use cases: list, set, and load the resolutions' targets.
+//! Indicator and target use cases: the 766 indicators over the throughput records, and the
+//! targets (list, set, load the resolutions').
 
 use anyhow::Context;
 use chrono::Utc;
@@ -6,7 +7,14 @@ use entity::targets;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use super::domain::{resolution_targets, Indicator, Target};
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::domain::{
+    fractions, gap, points, ratio, resolution_targets, Indicator, IndicatorFilter, ProcedureFlags, Target,
+};
+use super::store;
 use crate::catalog::domain::AgencyLevel;
 
 fn to_target(m: targets::Model) -> anyhow::Result<Target> {
@@ -90,4 +98,101 @@ pub async fn seed_resolution_targets(db: &DatabaseConnection) -> anyhow::Result<
         }
     }
     Ok(added)
+}
+
+/// One indicator of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorValue {
+    pub indicator: Indicator,
+    pub numerator: i64,
+    pub denominator: i64,
+    pub ratio: Option<f64>,
+    pub target: Option<f64>,
+    pub gap: Option<f64>,
+    pub points: Option<f64>,
+    pub max_points: f64,
+}
+
+/// A procedure an agency offers online that received no online dossier in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusedService {
+    pub agency_code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub online_level: String,
+}
+
+/// The indicators of a period and scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The level whose targets apply.
+    pub level: AgencyLevel,
+    /// The year whose targets apply (that of `to`).
+    pub year: i32,
+    pub items: Vec<IndicatorValue>,
+    pub unused_online_services: Vec<UnusedService>,
+}
+
+/// The level of an agency, `None` if there is no such agency.
+///
+/// # Errors
+/// On storage failure or an unknown stored level.
+pub async fn agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow::Result<Option<AgencyLevel>> {
+    store::find_agency_level(db, code)
+        .await?
+        .map(|level| AgencyLevel::parse(&level).with_context(|| format!("agency {code} has unknown level {level}")))
+        .transpose()
+}
+
+/// The indicators of the filter's period and scope, against the targets of `level` in the year
+/// of `filter.to`. Reads the throughput records and the catalogue, never the dossiers.
+///
+/// # Errors
+/// On storage failure.
+pub async fn indicators(
+    db: &DatabaseConnection,
+    filter: &IndicatorFilter,
+    level: AgencyLevel,
+) -> anyhow::Result<IndicatorReport> {
+    let year = filter.to.year();
+    let sums = store::sum_records_by_procedure(db, filter).await?;
+    let catalogue = store::procedure_flags(db, filter).await?;
+    let pairs = store::catalogue_pairs(db, filter).await?;
+    let used: BTreeSet<(String, String)> = store::pairs_received_online(db, filter).await?.into_iter().collect();
+    let targets = list_targets(db, None, Some(level), Some(year)).await?;
+    let offered: BTreeSet<String> = pairs.iter().map(|(_, procedure)| procedure.clone()).collect();
+    let items = fractions(&sums, &catalogue, &offered)
+        .into_iter()
+        .map(|f| {
+            let r = ratio(f.numerator, f.denominator);
+            let target = targets.iter().find(|t| t.indicator == f.indicator).map(|t| t.target);
+            IndicatorValue {
+                indicator: f.indicator,
+                numerator: f.numerator,
+                denominator: f.denominator,
+                ratio: r,
+                target,
+                gap: gap(target, r),
+                points: points(r, f.indicator.max_points(), f.indicator.scoring_target()),
+                max_points: f.indicator.max_points(),
+            }
+        })
+        .collect();
+    let flags = |code: &str| catalogue.iter().find(|p| p.code == code);
+    let unused_online_services = pairs
+        .into_iter()
+        .filter_map(|(agency_code, procedure_code)| {
+            let p: &ProcedureFlags = flags(&procedure_code)?;
+            let unused = p.offered_online() && !used.contains(&(agency_code.clone(), procedure_code.clone()));
+            unused.then(|| UnusedService {
+                agency_code,
+                procedure_code,
+                procedure_name: p.name.clone(),
+                online_level: p.online_level.clone(),
+            })
+        })
+        .collect();
+    Ok(IndicatorReport { from: filter.from, to: filter.to, level, year, items, unused_online_services })
 }

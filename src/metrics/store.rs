@@ -2,12 +2,16 @@
 
 use anyhow::Context;
 use chrono::Utc;
-use entity::{dossier_events, dossiers, throughput_records};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{
+    accounts, agencies, attachments, dossier_events, dossiers, procedure_agencies, procedures, throughput_records,
+};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::domain::{IndicatorFilter, ProcedureFlags};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
+use super::tracking_book::BookLine;
 use crate::workflow::domain::DossierState;
 
 /// The facts of a dossier the record rules read.
@@ -20,6 +24,12 @@ pub async fn find_facts(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<F
         .await
         .context("read the dossier's facts")?
         .with_context(|| format!("dossier {id} not found"))?;
+    let attachments = attachments::Entity::find()
+        .filter(attachments::Column::DossierId.eq(id))
+        .filter(attachments::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+        .context("count the dossier's attachments")?;
     let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
     Ok(Facts {
         id,
@@ -35,6 +45,7 @@ pub async fn find_facts(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<F
         paid_at: utc(d.paid_at),
         return_method: d.return_method,
         rating: d.rating,
+        attachments: attachments > 0,
     })
 }
 
@@ -134,6 +145,8 @@ pub async fn all_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(Recor
                 withdrawn: m.withdrawn,
                 refused: m.refused,
                 stopped: m.stopped,
+                returned_digitised: m.returned_digitised,
+                returned_digitised_electronic: m.returned_digitised_electronic,
             };
             (key, counters)
         })
@@ -178,4 +191,256 @@ pub async fn events_of(db: &impl ConnectionTrait, dossier_id: Uuid) -> anyhow::R
             })
         })
         .collect()
+}
+
+/// Conditions on `agency_code` and `procedure_code` columns from the filter's agency, level,
+/// procedure and field.
+fn scope_condition(
+    filter: &IndicatorFilter,
+    agency_column: impl sea_orm::sea_query::IntoColumnRef + Clone,
+    procedure_column: impl sea_orm::sea_query::IntoColumnRef + Clone,
+) -> Cond {
+    let mut cond = Cond::all();
+    if let Some(agency) = &filter.agency_code {
+        cond = cond.add(Expr::col(agency_column.clone()).eq(agency.as_str()));
+    }
+    if let Some(level) = filter.level {
+        let of_level: SelectStatement = Query::select()
+            .column(agencies::Column::Code)
+            .from(agencies::Entity)
+            .and_where(Expr::col(agencies::Column::Level).eq(level.as_str()))
+            .to_owned();
+        cond = cond.add(Expr::col(agency_column).in_subquery(of_level));
+    }
+    if let Some(procedure) = &filter.procedure_code {
+        cond = cond.add(Expr::col(procedure_column.clone()).eq(procedure.as_str()));
+    }
+    if let Some(field) = &filter.field {
+        let of_field: SelectStatement = Query::select()
+            .column(procedures::Column::Code)
+            .from(procedures::Entity)
+            .and_where(Expr::col(procedures::Column::Field).eq(field.as_str()))
+            .to_owned();
+        cond = cond.add(Expr::col(procedure_column).in_subquery(of_field));
+    }
+    cond
+}
+
+fn records_in(filter: &IndicatorFilter) -> SelectStatement {
+    use throughput_records::Column as C;
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    Query::select()
+        .from(throughput_records::Entity)
+        .and_where(Expr::col(C::Day).gte(day(filter.from)))
+        .and_where(Expr::col(C::Day).lte(day(filter.to)))
+        .cond_where(scope_condition(filter, C::AgencyCode, C::ProcedureCode))
+        .to_owned()
+}
+
+/// The records of the filter's period and scope summed per procedure (every agency, channel,
+/// day and shard added up): one row per procedure, read from the aggregates only.
+///
+/// # Errors
+/// On storage failure.
+pub async fn sum_records_by_procedure(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<(String, Counters)>> {
+    use throughput_records::Column as C;
+    let mut query = records_in(filter);
+    query.column(C::ProcedureCode).group_by_col(C::ProcedureCode).order_by(C::ProcedureCode, sea_orm::Order::Asc);
+    for name in Counters::NAMES {
+        // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
+        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")), Alias::new(*name));
+    }
+    let statement = db.get_database_backend().build(&query);
+    let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
+    rows.into_iter()
+        .map(|row| {
+            let code: String = row.try_get("", "procedure_code").context("read the procedure code")?;
+            let values = Counters::NAMES
+                .iter()
+                .map(|name| row.try_get::<i64>("", name).with_context(|| format!("read the sum of {name}")))
+                .collect::<anyhow::Result<Vec<i64>>>()?;
+            Ok((code, Counters::from_values(&values)))
+        })
+        .collect()
+}
+
+/// The (agency, procedure) pairs of the filter's scope that received an online or
+/// national-portal dossier in the period.
+///
+/// # Errors
+/// On storage failure.
+pub async fn pairs_received_online(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<(String, String)>> {
+    use throughput_records::Column as C;
+    let mut query = records_in(filter);
+    query
+        .column(C::AgencyCode)
+        .column(C::ProcedureCode)
+        .group_by_col(C::AgencyCode)
+        .group_by_col(C::ProcedureCode)
+        .and_having(Expr::expr(Func::sum(Expr::col(C::ReceivedOnline))).gt(0));
+    let statement = db.get_database_backend().build(&query);
+    let rows = db.query_all_raw(statement).await.context("list the pairs that received online dossiers")?;
+    rows.into_iter()
+        .map(|row| {
+            let agency: String = row.try_get("", "agency_code").context("read the agency code")?;
+            let procedure: String = row.try_get("", "procedure_code").context("read the procedure code")?;
+            Ok((agency, procedure))
+        })
+        .collect()
+}
+
+/// The (agency, procedure) pairs the catalogue assigns within the filter's scope.
+///
+/// # Errors
+/// On storage failure.
+pub async fn catalogue_pairs(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<(String, String)>> {
+    use procedure_agencies::Column as C;
+    procedure_agencies::Entity::find()
+        .select_only()
+        .column(C::AgencyCode)
+        .column(C::ProcedureCode)
+        .filter(scope_condition(
+            filter,
+            (procedure_agencies::Entity, C::AgencyCode),
+            (procedure_agencies::Entity, C::ProcedureCode),
+        ))
+        .order_by_asc(C::AgencyCode)
+        .order_by_asc(C::ProcedureCode)
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await
+        .context("list the procedures of the agencies")
+}
+
+/// The indicator flags of the procedures the filter's procedure and field admit.
+///
+/// # Errors
+/// On storage failure.
+pub async fn procedure_flags(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<ProcedureFlags>> {
+    use procedures::Column as C;
+    let mut query = procedures::Entity::find()
+        .select_only()
+        .columns([C::Code, C::Name, C::OnlineLevel, C::EligibleFullOnline, C::ResultIsDocument])
+        .order_by_asc(C::Code);
+    if let Some(code) = &filter.procedure_code {
+        query = query.filter(C::Code.eq(code.as_str()));
+    }
+    if let Some(field) = &filter.field {
+        query = query.filter(C::Field.eq(field.as_str()));
+    }
+    let rows = query
+        .into_tuple::<(String, String, String, bool, bool)>()
+        .all(db)
+        .await
+        .context("read the procedures' flags")?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name, online_level, eligible_full_online, result_is_document)| ProcedureFlags {
+            code,
+            name,
+            online_level,
+            eligible_full_online,
+            result_is_document,
+        })
+        .collect())
+}
+
+/// The level of an agency, `None` if there is no such agency.
+///
+/// # Errors
+/// On storage failure.
+pub async fn find_agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow::Result<Option<String>> {
+    agencies::Entity::find_by_id(code.to_owned())
+        .select_only()
+        .column(agencies::Column::Level)
+        .into_tuple::<String>()
+        .one(db)
+        .await
+        .context("read the agency's level")
+}
+
+/// One batch of the tracking book of `agency_code`: dossiers received in `[start, end)`, oldest
+/// first, with their procedure's name, applicant and agency name.
+///
+/// # Errors
+/// On storage failure.
+pub async fn tracking_book_batch(
+    db: &impl ConnectionTrait,
+    agency_code: &str,
+    start: chrono::DateTime<Utc>,
+    end: chrono::DateTime<Utc>,
+    offset: u64,
+    limit: u64,
+) -> anyhow::Result<Vec<BookLine>> {
+    use dossiers::Column as C;
+    let rows = dossiers::Entity::find()
+        .filter(C::AgencyCode.eq(agency_code))
+        .filter(C::ReceivedAt.gte(start.fixed_offset()))
+        .filter(C::ReceivedAt.lt(end.fixed_offset()))
+        .order_by_asc(C::ReceivedAt)
+        .order_by_asc(C::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+        .context("read the tracking book's dossiers")?;
+    let applicant_ids: Vec<Uuid> = rows.iter().map(|d| d.applicant_id).collect();
+    let applicants: Vec<(Uuid, String, Option<String>)> = accounts::Entity::find()
+        .select_only()
+        .columns([accounts::Column::Id, accounts::Column::FullName, accounts::Column::Phone])
+        .filter(accounts::Column::Id.is_in(applicant_ids))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("read the tracking book's applicants")?;
+    let codes: Vec<String> = rows.iter().map(|d| d.procedure_code.clone()).collect();
+    let names: Vec<(String, String)> = procedures::Entity::find()
+        .select_only()
+        .columns([procedures::Column::Code, procedures::Column::Name])
+        .filter(procedures::Column::Code.is_in(codes))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("read the tracking book's procedures")?;
+    let agency_name = agencies::Entity::find_by_id(agency_code.to_owned())
+        .one(db)
+        .await
+        .context("read the agency")?
+        .map_or_else(|| agency_code.to_owned(), |a| a.name);
+    let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let applicant = applicants.iter().find(|a| a.0 == d.applicant_id);
+            BookLine {
+                applicant_id: d.applicant_id,
+                code: d.code.unwrap_or_default(),
+                procedure_name: names
+                    .iter()
+                    .find(|(code, _)| *code == d.procedure_code)
+                    .map_or_else(|| d.procedure_code.clone(), |(_, name)| name.clone()),
+                applicant_name: applicant.map(|a| a.1.clone()).unwrap_or_default(),
+                applicant_phone: applicant.and_then(|a| a.2.clone()),
+                agency_name: agency_name.clone(),
+                channel: d.channel,
+                state: d.state,
+                received_at: utc(d.received_at),
+                due_at: utc(d.due_at),
+                returned_at: utc(d.returned_at),
+                return_method: d.return_method,
+            }
+        })
+        .collect())
 }

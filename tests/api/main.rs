@@ -10,6 +10,7 @@ mod fake_portal;
 mod foundation;
 mod helpers;
 mod identity;
+mod indicators;
 mod integration;
 mod national_sync;
 mod notifications;
