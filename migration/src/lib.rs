@@ -13,6 +13,7 @@ mod m20261129_000008_add_dossier_processing;
 mod m20261129_000009_add_dossier_intake;
 mod m20261129_000020_create_outbox_jobs;
 mod m20261129_000030_create_throughput_records;
+mod m20261129_000040_add_procedure_channel_overrides;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_add_dossier_intake::Migration),
             Box::new(m20261129_000020_create_outbox_jobs::Migration),
             Box::new(m20261129_000030_create_throughput_records::Migration),
+            Box::new(m20261129_000040_add_procedure_channel_overrides::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::domain::AgencyLevel;
 use super::error::CatalogError;
 use super::procedure_domain::{
-    search_words, Fee, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult, RequiredDocument,
+    search_words, ChannelOverrides, Fee, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult, RequiredDocument,
 };
 use super::procedure_service as service;
 use crate::calendar::domain::ProcessingTime;
@@ -93,6 +93,10 @@ pub struct ProcedureResponse {
     pub valid_from: Option<NaiveDate>,
     /// Last day it applies.
     pub valid_to: Option<NaiveDate>,
+    /// Processing times and fees of channels that differ from `processing_time` and `fees`
+    /// (e.g. faster or cheaper online); the reception computes the appointment with the
+    /// dossier's channel.
+    pub channel_overrides: ChannelOverrides,
 }
 
 impl From<Procedure> for ProcedureResponse {
@@ -113,6 +117,7 @@ impl From<Procedure> for ProcedureResponse {
             legal_basis: p.legal_basis,
             valid_from: p.valid_from,
             valid_to: p.valid_to,
+            channel_overrides: p.channel_overrides,
         }
     }
 }
@@ -163,6 +168,11 @@ pub struct ProcedureRequest {
     /// Last day it applies.
     #[serde(default)]
     pub valid_to: Option<NaiveDate>,
+    /// Processing times and fees of channels that differ from `processing_time` and `fees`:
+    /// `{"online": {"processing_time": {"value": 2, "unit": "working_days"}, "fees": [...]}}`;
+    /// keys `direct`, `online`, `postal`; an absent part means the procedure's own.
+    #[serde(default)]
+    pub channel_overrides: ChannelOverrides,
 }
 
 fn approval_required_default() -> bool {
@@ -186,6 +196,7 @@ fn procedure_from(code: ProcedureCode, b: ProcedureRequest) -> Procedure {
         valid_from: b.valid_from,
         valid_to: b.valid_to,
         agencies: b.agencies.into_iter().map(String::from).collect(),
+        channel_overrides: b.channel_overrides,
     }
 }
 

@@ -5,6 +5,7 @@
 mod attachments;
 mod calendar;
 mod catalog;
+mod catalog_import;
 mod dossiers;
 mod foundation;
 mod helpers;
