@@ -19,6 +19,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
         (name = "identity", description = "Registration, sign-in, tokens and the caller"),
         (name = "catalog", description = "Agencies and procedures"),
         (name = "dossiers", description = "Dossiers: drafts, submission, reading, history, public lookup"),
+        (name = "forms", description = "Official forms (Mẫu 01–07) as print-ready HTML"),
         (name = "indicators", description = "Indicators of Decision 766 and the resolutions' targets"),
         (name = "calendar", description = "Working-day calendar and deadlines"),
         (name = "admin", description = "Administration: agencies, staff, API clients, keys, personal-data log"),

@@ -7,6 +7,7 @@ mod calendar;
 mod catalog;
 mod catalog_import;
 mod dossiers;
+mod forms;
 mod foundation;
 mod helpers;
 mod identity;
