@@ -1,5 +1,5 @@
 //! The command line (DESIGN.md §4): `serve` (default), `migrate`, `create-admin`, `seed-demo`,
-//! `recount`, `openapi`.
+//! `import-procedures`, `recount`, `openapi`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +55,24 @@ pub enum Command {
     },
     /// Load the demo agencies and demo staff accounts (idempotent).
     SeedDemo,
+    /// Import procedures from a file in the national TTHC database's JSON shape (an array of
+    /// `LayThuTuc` records): creates or updates each one, leaves unchanged ones alone, reports
+    /// every bad record and goes on. Exits 1 when some record failed.
+    ///
+    /// Example: `motcua import-procedures seed/import-sample.json --default-agency 000.17.22.H56 --dry-run`
+    ImportProcedures {
+        /// The JSON file.
+        file: PathBuf,
+        /// Report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Agency of new procedures whose performing units map to no agency.
+        #[arg(long, value_name = "AGENCY_CODE")]
+        default_agency: Option<String>,
+        /// JSON object mapping national unit names or codes (`TENDONVI`/`MADONVI`) to agency codes.
+        #[arg(long, value_name = "FILE")]
+        agency_map: Option<PathBuf>,
+    },
     /// Rebuild the throughput records (the indicators' per-day counters) from the dossiers and
     /// their audit events, in one transaction.
     Recount {
@@ -135,8 +153,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("replayed {} dossier(s) into {} record(s)", report.dossiers, report.records);
             Ok(())
         }
+        Command::ImportProcedures { file, dry_run, default_agency, agency_map } => {
+            import_procedures(&settings, &file, dry_run, default_agency, agency_map.as_deref()).await
+        }
         Command::Openapi => Ok(()),
     }
+}
+
+async fn import_procedures(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+    default_agency: Option<String>,
+    agency_map: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::catalog::import_domain::{mapping_of, records_of, AgencyMapping};
+    use crate::catalog::procedure_service::{import_procedures, ImportOutcome};
+    let read_json = |path: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parse {} as JSON", path.display()))
+    };
+    let records = records_of(read_json(file)?).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let names = match agency_map {
+        Some(path) => match read_json(path)? {
+            serde_json::Value::Object(object) => mapping_of(&object).map_err(|e| anyhow::anyhow!("{e}"))?,
+            _ => anyhow::bail!("{}: expected an object of unit names to agency codes", path.display()),
+        },
+        None => Vec::new(),
+    };
+    let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+    migration::Migrator::up(&db, None).await.context("apply migrations")?;
+    let mapping = AgencyMapping::new(names, default_agency);
+    let lines = import_procedures(&db, &records, &mapping, dry_run).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut failed = 0;
+    for line in &lines {
+        let code = line.code.as_deref().unwrap_or("?");
+        match line.outcome {
+            ImportOutcome::Created => println!("#{} {code}: created", line.index),
+            ImportOutcome::Updated => println!("#{} {code}: updated ({})", line.index, line.changes.join(", ")),
+            ImportOutcome::Unchanged => println!("#{} {code}: unchanged", line.index),
+            ImportOutcome::Failed => {
+                failed += 1;
+                for e in &line.errors {
+                    println!("#{} {code}: FAILED {e}", line.index);
+                }
+            }
+        }
+    }
+    let count = |o: ImportOutcome| lines.iter().filter(|l| l.outcome == o).count();
+    println!(
+        "{}{} created, {} updated, {} unchanged, {failed} failed",
+        if dry_run { "dry run (nothing written): " } else { "" },
+        count(ImportOutcome::Created),
+        count(ImportOutcome::Updated),
+        count(ImportOutcome::Unchanged),
+    );
+    if failed > 0 {
+        anyhow::bail!("{failed} record(s) failed");
+    }
+    Ok(())
 }
 
 async fn create_admin(

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain_types;
 pub mod dossiers;
 pub mod error;
+pub mod forms;
 pub mod http;
 pub mod identity;
 pub mod integration;

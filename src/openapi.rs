@@ -22,12 +22,15 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
         (name = "desk", description = "The one-stop desk: work queue, walk-in and postal registration"),
         (name = "public", description = "Public checks without personal data: dossier lookup, result verification"),
         (name = "payments", description = "Payment providers' signed callbacks"),
+        (name = "forms", description = "Official forms (Mẫu 01–07) as print-ready HTML"),
         (name = "indicators", description = "Indicators of Decision 766 and the resolutions' targets"),
         (name = "calendar", description = "Working-day calendar and deadlines"),
         (name = "admin", description = "Administration: agencies, staff, API clients, keys, personal-data log"),
         (name = "integration", description = "National-portal intake, outbound sync and webhooks for integrators"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
+    // Schemas referenced only from path parameters, which utoipa-actix-web does not collect.
+    components(schemas(crate::forms::domain::FormKind)),
     modifiers(&SecuritySchemes),
 )]
 pub struct ApiDoc;
@@ -87,5 +90,31 @@ mod tests {
             }
         }
         assert!(ids.len() > 50, "{} operations", ids.len());
+    }
+
+    fn refs<'a>(value: &'a serde_json::Value, found: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    match (key.as_str(), inner.as_str()) {
+                        ("$ref", Some(target)) => found.push(target),
+                        _ => refs(inner, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|inner| refs(inner, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_schema_reference_resolves() {
+        let api = serde_json::to_value(document()).unwrap();
+        let mut found = Vec::new();
+        refs(&api, &mut found);
+        for target in found {
+            let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("odd $ref {target}"));
+            assert!(api["components"]["schemas"].get(name).is_some(), "$ref {target} points nowhere");
+        }
     }
 }

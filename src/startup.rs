@@ -67,6 +67,7 @@ fn api_v1_routes(cfg: &mut ServiceConfig) {
     crate::calendar::routes(cfg);
     crate::dossiers::routes(cfg);
     crate::workflow::http::routes(cfg);
+    crate::forms::routes(cfg);
     crate::metrics::http::routes(cfg);
     crate::integration::routes(cfg);
     crate::jobs::routes(cfg);

@@ -32,6 +32,8 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
     pub approval_required: bool,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub channel_overrides: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

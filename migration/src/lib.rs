@@ -16,6 +16,7 @@ mod m20261129_000030_create_throughput_records;
 mod m20261130_000040_create_national_sync_states;
 mod m20261130_000041_create_webhook_subscriptions;
 mod m20261130_000042_add_digitised_records;
+mod m20261130_000043_add_procedure_channel_overrides;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000040_create_national_sync_states::Migration),
             Box::new(m20261130_000041_create_webhook_subscriptions::Migration),
             Box::new(m20261130_000042_add_digitised_records::Migration),
+            Box::new(m20261130_000043_add_procedure_channel_overrides::Migration),
         ]
     }
 }

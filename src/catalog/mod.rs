@@ -4,6 +4,7 @@
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod import_domain;
 pub mod procedure_domain;
 pub mod procedure_http;
 pub mod procedure_seed;

@@ -110,6 +110,65 @@ pub struct ProcedureResult {
     pub name: Option<String>,
 }
 
+/// A channel's own processing time and fees, where they differ from the procedure's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelTerms {
+    /// The maximum processing time on this channel; absent: the procedure's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::procedure_http::ProcedureProcessingTime>)]
+    pub processing_time: Option<ProcessingTime>,
+    /// The fee lines on this channel; absent: the procedure's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fees: Option<Vec<Fee>>,
+}
+
+impl ChannelTerms {
+    fn is_empty(&self) -> bool {
+        self.processing_time.is_none() && self.fees.is_none()
+    }
+}
+
+/// Per-channel processing times and fees (the national record's `CACHTHUCTHUCHIEN`, one entry
+/// per `KENH`): e.g. a registration that costs less and is faster online than at the desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelOverrides {
+    /// At the desk (`KENH` 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<ChannelTerms>,
+    /// Online, on this portal or the national one (`KENH` 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<ChannelTerms>,
+    /// By public postal service (`KENH` 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal: Option<ChannelTerms>,
+}
+
+impl ChannelOverrides {
+    /// No channel has terms of its own.
+    pub fn is_empty(&self) -> bool {
+        [&self.direct, &self.online, &self.postal].iter().all(|t| t.as_ref().is_none_or(ChannelTerms::is_empty))
+    }
+
+    /// The terms of the channel with this national `KenhThucHien`/`KENH` code (1 desk, 2 online,
+    /// 3 post).
+    pub fn for_channel(&self, kenh: u8) -> Option<&ChannelTerms> {
+        match kenh {
+            1 => self.direct.as_ref(),
+            2 => self.online.as_ref(),
+            3 => self.postal.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The same overrides without empty entries, so that equal meanings compare equal.
+    fn normalised(self) -> Self {
+        let keep = |t: Option<ChannelTerms>| t.filter(|t| !t.is_empty());
+        Self { direct: keep(self.direct), online: keep(self.online), postal: keep(self.postal) }
+    }
+}
+
 /// A procedure as the catalogue holds it. Build one freely, then pass it through
 /// [`Procedure::validated`] before storing it.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +204,8 @@ pub struct Procedure {
     pub valid_to: Option<NaiveDate>,
     /// Codes of the agencies that perform it.
     pub agencies: Vec<String>,
+    /// Processing times and fees of channels that differ from the above.
+    pub channel_overrides: ChannelOverrides,
 }
 
 /// Filters of the public procedure list; every given filter must hold.
@@ -285,8 +346,9 @@ fn check_property_schema(schema: &Value, path: &str, depth: usize, errors: &mut 
     }
 }
 
-fn check_processing_time(time: ProcessingTime, errors: &mut Vec<Invalid>) {
-    let field = "processing_time.value";
+fn check_processing_time(time: ProcessingTime, prefix: &str, errors: &mut Vec<Invalid>) {
+    let field = format!("{prefix}processing_time.value");
+    let field = field.as_str();
     match time.unit {
         TimeUnit::SameDay if time.value != 0 => errors.push(Invalid::new(field, "must be 0 for a same_day procedure")),
         TimeUnit::SameDay => {}
@@ -298,10 +360,10 @@ fn check_processing_time(time: ProcessingTime, errors: &mut Vec<Invalid>) {
     }
 }
 
-fn validated_fee(i: usize, fee: Fee, errors: &mut Vec<Invalid>) -> Fee {
-    let name = trimmed_text(&fee.name, &format!("fees[{i}].name"), MAX_NAME_CHARS, errors);
+fn validated_fee(prefix: &str, i: usize, fee: Fee, errors: &mut Vec<Invalid>) -> Fee {
+    let name = trimmed_text(&fee.name, &format!("{prefix}fees[{i}].name"), MAX_NAME_CHARS, errors);
     if fee.amount_vnd.is_some_and(|amount| amount < 0) {
-        errors.push(Invalid::new(format!("fees[{i}].amount_vnd"), "must be 0 or more, or null"));
+        errors.push(Invalid::new(format!("{prefix}fees[{i}].amount_vnd"), "must be 0 or more, or null"));
     }
     Fee { name, amount_vnd: fee.amount_vnd, note: optional_text(fee.note) }
 }
@@ -366,9 +428,10 @@ impl Procedure {
             errors.push(Invalid::new("eligible_full_online", "cannot be true when online_level is none"));
         }
         if let Some(time) = self.processing_time {
-            check_processing_time(time, &mut errors);
+            check_processing_time(time, "", &mut errors);
         }
-        let fees = self.fees.into_iter().enumerate().map(|(i, fee)| validated_fee(i, fee, &mut errors)).collect();
+        let fees = self.fees.into_iter().enumerate().map(|(i, fee)| validated_fee("", i, fee, &mut errors)).collect();
+        let channel_overrides = validated_overrides(self.channel_overrides, &mut errors);
         let mut keys = HashSet::new();
         let documents = self
             .documents
@@ -412,8 +475,41 @@ impl Procedure {
             valid_from: self.valid_from,
             valid_to: self.valid_to,
             agencies,
+            channel_overrides,
         })
     }
+
+    /// The maximum processing time of a dossier filed through the channel with this national
+    /// `KENH` code: the channel's own, else the procedure's; `None`: no fixed deadline.
+    pub fn processing_time_on(&self, kenh: u8) -> Option<ProcessingTime> {
+        self.channel_overrides.for_channel(kenh).and_then(|t| t.processing_time).or(self.processing_time)
+    }
+
+    /// The fee lines of a dossier filed through the channel with this national `KENH` code.
+    pub fn fees_on(&self, kenh: u8) -> &[Fee] {
+        self.channel_overrides.for_channel(kenh).and_then(|t| t.fees.as_deref()).unwrap_or(&self.fees)
+    }
+}
+
+fn validated_overrides(overrides: ChannelOverrides, errors: &mut Vec<Invalid>) -> ChannelOverrides {
+    let mut check = |name: &str, terms: Option<ChannelTerms>| {
+        terms.map(|terms| {
+            let prefix = format!("channel_overrides.{name}.");
+            if let Some(time) = terms.processing_time {
+                check_processing_time(time, &prefix, errors);
+            }
+            let fees = terms.fees.map(|fees| {
+                fees.into_iter().enumerate().map(|(i, fee)| validated_fee(&prefix, i, fee, errors)).collect()
+            });
+            ChannelTerms { processing_time: terms.processing_time, fees }
+        })
+    };
+    ChannelOverrides {
+        direct: check("direct", overrides.direct),
+        online: check("online", overrides.online),
+        postal: check("postal", overrides.postal),
+    }
+    .normalised()
 }
 
 fn validated_agencies(agencies: Vec<String>, errors: &mut Vec<Invalid>) -> Vec<String> {
@@ -502,6 +598,7 @@ mod tests {
             valid_from: None,
             valid_to: None,
             agencies: vec!["000.17.22.h56".to_owned()],
+            channel_overrides: ChannelOverrides::default(),
         }
     }
 
@@ -562,6 +659,22 @@ mod tests {
                 "valid_to",
             ),
             (|p| p.agencies.clear(), "agencies"),
+            (
+                |p| {
+                    p.channel_overrides.online =
+                        Some(ChannelTerms { processing_time: Some(ProcessingTime::working_days(0)), fees: None })
+                },
+                "channel_overrides.online.processing_time.value",
+            ),
+            (
+                |p| {
+                    p.channel_overrides.postal = Some(ChannelTerms {
+                        processing_time: None,
+                        fees: Some(vec![Fee { name: "Phí".into(), amount_vnd: Some(-5), note: None }]),
+                    })
+                },
+                "channel_overrides.postal.fees[0].amount_vnd",
+            ),
             (|p| p.agencies.push("000.17.22.H56".into()), "agencies[1]"),
             (|p| p.agencies.push("H56".into()), "agencies[1]"),
         ];
@@ -632,6 +745,36 @@ mod tests {
         check_form_schema(&schema, "form_schema", &mut errors);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("nested"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_channel_uses_its_own_time_and_fees_and_falls_back_to_the_procedures() {
+        let mut p = valid();
+        p.processing_time = Some(ProcessingTime::working_days(7));
+        p.channel_overrides = ChannelOverrides {
+            online: Some(ChannelTerms {
+                processing_time: Some(ProcessingTime::working_days(5)),
+                fees: Some(vec![Fee {
+                    name: "Lệ phí (trực tuyến)".into(), amount_vnd: Some(10_000), note: None
+                }]),
+            }),
+            postal: Some(ChannelTerms::default()),
+            direct: None,
+        };
+        let Ok(p) = p.validated() else { panic!("valid procedure") };
+        assert_eq!(p.channel_overrides.postal, None, "an empty entry is dropped");
+        assert_eq!(p.processing_time_on(2), Some(ProcessingTime::working_days(5)));
+        assert_eq!(p.processing_time_on(1), Some(ProcessingTime::working_days(7)));
+        assert_eq!(p.processing_time_on(3), Some(ProcessingTime::working_days(7)));
+        assert_eq!(p.fees_on(2)[0].amount_vnd, Some(10_000));
+        assert_eq!(p.fees_on(1)[0].name, "Lệ phí");
+        // A procedure without a fixed deadline may still have one online.
+        let mut open = valid();
+        open.processing_time = None;
+        open.channel_overrides.online =
+            Some(ChannelTerms { processing_time: Some(ProcessingTime::working_days(2)), fees: None });
+        assert_eq!(open.processing_time_on(1), None);
+        assert_eq!(open.processing_time_on(2), Some(ProcessingTime::working_days(2)));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::domain::AgencyLevel;
 use super::error::CatalogError;
+use super::import_domain::AgencyMapping;
 use super::procedure_domain::{
-    search_words, Fee, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult, RequiredDocument,
+    search_words, ChannelOverrides, Fee, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult, RequiredDocument,
 };
 use super::procedure_service as service;
 use crate::calendar::domain::ProcessingTime;
@@ -27,7 +28,11 @@ const MAX_QUERY_CHARS: usize = 200;
 
 /// Registers the procedure routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_procedures).service(get_procedure).service(create_procedure).service(update_procedure);
+    cfg.service(list_procedures)
+        .service(get_procedure)
+        .service(import_procedures)
+        .service(create_procedure)
+        .service(update_procedure);
 }
 
 /// OpenAPI description of a maximum processing time; on the wire it is the calendar's
@@ -93,6 +98,10 @@ pub struct ProcedureResponse {
     pub valid_from: Option<NaiveDate>,
     /// Last day it applies.
     pub valid_to: Option<NaiveDate>,
+    /// Processing times and fees of channels that differ from `processing_time` and `fees`
+    /// (e.g. faster or cheaper online); the reception computes the appointment with the
+    /// dossier's channel.
+    pub channel_overrides: ChannelOverrides,
 }
 
 impl From<Procedure> for ProcedureResponse {
@@ -113,6 +122,7 @@ impl From<Procedure> for ProcedureResponse {
             legal_basis: p.legal_basis,
             valid_from: p.valid_from,
             valid_to: p.valid_to,
+            channel_overrides: p.channel_overrides,
         }
     }
 }
@@ -163,6 +173,11 @@ pub struct ProcedureRequest {
     /// Last day it applies.
     #[serde(default)]
     pub valid_to: Option<NaiveDate>,
+    /// Processing times and fees of channels that differ from `processing_time` and `fees`:
+    /// `{"online": {"processing_time": {"value": 2, "unit": "working_days"}, "fees": [...]}}`;
+    /// keys `direct`, `online`, `postal`; an absent part means the procedure's own.
+    #[serde(default)]
+    pub channel_overrides: ChannelOverrides,
 }
 
 fn approval_required_default() -> bool {
@@ -186,6 +201,7 @@ fn procedure_from(code: ProcedureCode, b: ProcedureRequest) -> Procedure {
         valid_from: b.valid_from,
         valid_to: b.valid_to,
         agencies: b.agencies.into_iter().map(String::from).collect(),
+        channel_overrides: b.channel_overrides,
     }
 }
 
@@ -304,6 +320,119 @@ async fn update_procedure(
     }
     let procedure = service::update_procedure(&state.db, procedure_from(code, b)).await?;
     Ok(HttpResponse::Ok().json(ProcedureResponse::from(procedure)))
+}
+
+/// Options of an import.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// `true`: report what would change and write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The agency of new procedures whose performing units (`COQUANTHUCHIEN`) map to no agency.
+    pub default_agency: Option<String>,
+}
+
+/// An import: the national records, as a bare array or with a mapping of unit names to agencies.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ImportRequest {
+    /// `[{"MATTHC": "1.004222", "TENTTHC": …, "CACHTHUCTHUCHIEN": […], …}, …]`: the file as the
+    /// national `LayThuTuc` service gives its records.
+    Records(Vec<Value>),
+    /// The records with a mapping of national unit names or codes (`TENDONVI`/`MADONVI`) to
+    /// local agency codes.
+    WithMapping {
+        #[schema(value_type = Vec<Object>)]
+        procedures: Vec<Value>,
+        #[serde(default)]
+        agency_map: std::collections::HashMap<String, String>,
+    },
+}
+
+/// One record's line of the report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportRecordReport {
+    /// Position in the file, from 0.
+    pub index: usize,
+    /// Procedure code (`MATTHC`), when the record has one.
+    pub code: Option<String>,
+    /// What happened (or would, on a dry run).
+    pub outcome: service::ImportOutcome,
+    /// Attributes that changed, for `updated`.
+    pub changes: Vec<String>,
+    /// Problems of a `failed` record, each naming its field (national names such as
+    /// `CACHTHUCTHUCHIEN[1].THOIGIAN[0].DONVITINH`, or catalogue names such as `documents[0].key`).
+    pub errors: Vec<crate::error::FieldError>,
+}
+
+/// The report of an import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Nothing was written.
+    pub dry_run: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// One line per record, in file order.
+    pub records: Vec<ImportRecordReport>,
+}
+
+impl ImportReport {
+    /// Counts the lines of a report.
+    pub fn new(dry_run: bool, lines: Vec<service::ImportedRecord>) -> Self {
+        let count = |o: service::ImportOutcome| lines.iter().filter(|l| l.outcome == o).count();
+        Self {
+            dry_run,
+            created: count(service::ImportOutcome::Created),
+            updated: count(service::ImportOutcome::Updated),
+            unchanged: count(service::ImportOutcome::Unchanged),
+            failed: count(service::ImportOutcome::Failed),
+            records: lines
+                .into_iter()
+                .map(|l| ImportRecordReport {
+                    index: l.index,
+                    code: l.code,
+                    outcome: l.outcome,
+                    changes: l.changes.into_iter().map(str::to_owned).collect(),
+                    errors: l
+                        .errors
+                        .into_iter()
+                        .map(|e| crate::error::FieldError { field: e.field, message: e.message })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Imports procedures in the national TTHC database's JSON shape (`LayThuTuc` records):
+/// creates or updates each one idempotently (an unchanged record is not rewritten), reports
+/// every bad record with its errors without stopping the others; `dry_run=true` only reports.
+/// Province-wide admins only. The same as `motcua import-procedures FILE`.
+#[utoipa::path(tag = "admin", operation_id = "import_procedures", request_body = ImportRequest,
+    params(ImportQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report, record by record", body = ImportReport),
+        (status = 400, description = "The body is not a list of records", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[post("/admin/procedures/import")]
+async fn import_procedures(
+    state: web::Data<AppState>,
+    _admin: ProvinceAdminCaller,
+    query: web::Query<ImportQuery>,
+    body: Json<ImportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let (records, names) = match body.into_inner() {
+        ImportRequest::Records(records) => (records, std::collections::HashMap::new()),
+        ImportRequest::WithMapping { procedures, agency_map } => (procedures, agency_map),
+    };
+    let mapping = AgencyMapping::new(names, query.default_agency);
+    let lines = service::import_procedures(&state.db, &records, &mapping, query.dry_run).await?;
+    Ok(HttpResponse::Ok().json(ImportReport::new(query.dry_run, lines)))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::domain::AgencyLevel;
-use super::procedure_domain::{Fee, OnlineLevel, Procedure, ProcedureResult, RequiredDocument};
+use super::procedure_domain::{ChannelOverrides, Fee, OnlineLevel, Procedure, ProcedureResult, RequiredDocument};
 use super::{procedure_service, service};
 use crate::calendar::domain::ProcessingTime;
 
@@ -86,6 +86,7 @@ impl SeedProcedure {
             valid_from: None,
             valid_to: None,
             agencies,
+            channel_overrides: ChannelOverrides::default(),
         }
     }
 }

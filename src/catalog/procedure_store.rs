@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::CatalogError;
-use super::procedure_domain::{fold_vietnamese, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult};
+use super::procedure_domain::{
+    fold_vietnamese, ChannelOverrides, OnlineLevel, Procedure, ProcedureFilter, ProcedureResult,
+};
 use crate::calendar::domain::{ProcessingTime, TimeUnit};
 use crate::http::pagination::Page;
 
@@ -58,6 +60,10 @@ fn procedure_from(m: procedures::Model, agencies: Vec<String>) -> Result<Procedu
         _ => return Err(stored_invalid(&m.code, "processing_time", "only one of value and unit is set")),
     };
     Ok(Procedure {
+        channel_overrides: match m.channel_overrides.as_deref() {
+            Some(text) => read_json(&m.code, "channel_overrides", text)?,
+            None => ChannelOverrides::default(),
+        },
         fees: read_json(&m.code, "fees", &m.fees)?,
         documents: read_json(&m.code, "documents", &m.documents)?,
         form_schema: read_json(&m.code, "form_schema", &m.form_schema)?,
@@ -99,6 +105,11 @@ fn active_model(p: &Procedure, now: DateTime<Utc>) -> Result<procedures::ActiveM
         legal_basis: Set(write_json(&p.code, "legal_basis", &p.legal_basis)?),
         valid_from: Set(p.valid_from),
         valid_to: Set(p.valid_to),
+        channel_overrides: Set(if p.channel_overrides.is_empty() {
+            None
+        } else {
+            Some(write_json(&p.code, "channel_overrides", &p.channel_overrides)?)
+        }),
         created_at: Set(now.fixed_offset()),
         updated_at: Set(now.fixed_offset()),
     })

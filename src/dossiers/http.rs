@@ -514,9 +514,10 @@ async fn get_receipt(
     let wants_html =
         req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if wants_html {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(super::receipt::receipt_html(&receipt)));
+        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(super::receipt::receipt_html(
+            &receipt,
+            &super::receipt::lookup_url(&state.settings.public_url, &receipt),
+        )));
     }
     Ok(HttpResponse::Ok().json(receipt))
 }

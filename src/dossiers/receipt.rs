@@ -124,17 +124,24 @@ pub async fn receipt(
         applicant_name: applicant.full_name,
         applicant_email: applicant.email,
         applicant_phone: applicant.phone,
+        processing_time: procedure.processing_time_on(dossier.channel.national_code()).map(|t| t.to_string()),
         procedure_code: procedure.code,
         procedure_name: procedure.name,
-        processing_time: procedure.processing_time.map(|t| t.to_string()),
         documents,
         received_at: local(received_at),
         due_at: dossier.due_at.map(local),
     })
 }
 
-/// The receipt as a printable A5 page (Vietnamese, as issued at the desk).
-pub fn receipt_html(r: &Receipt) -> String {
+/// The public status-lookup link printed (as a QR code) on the receipt.
+pub fn lookup_url(public_url: &str, r: &Receipt) -> String {
+    format!("{public_url}/api/v1/lookup/{}?secret={}", r.code, r.lookup_secret)
+}
+
+/// The receipt as a printable A5 page (Vietnamese, as issued at the desk), with a QR code of
+/// `lookup_url`, the public status lookup.
+pub fn receipt_html(r: &Receipt, lookup_url: &str) -> String {
+    let qr = crate::http::html::qr_svg(lookup_url, 96).unwrap_or_default();
     let when = |t: &DateTime<FixedOffset>| t.format("%H giờ %M phút, ngày %d/%m/%Y").to_string();
     let rows: String = r
         .documents
@@ -160,9 +167,11 @@ h1 {{ font-size: 13pt; text-align: center; text-transform: uppercase; margin: 6m
 .center {{ text-align: center; }} table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border: 1px solid #000; padding: 2px 4px; font-size: 10pt; vertical-align: top; }}
 .hash {{ font-family: monospace; font-size: 7pt; word-break: break-all; }}
+.qr {{ float: right; width: 30mm; text-align: center; font-size: 6pt; word-break: break-all; }} .qr svg {{ width: 26mm; height: 26mm; }}
 </style></head><body>
 <p class="center"><strong>{agency}</strong><br>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br>Độc lập - Tự do - Hạnh phúc</p>
 <h1>Giấy tiếp nhận hồ sơ và hẹn trả kết quả</h1>
+<div class="qr">{qr}<br><small>Tra cứu: {lookup}</small></div>
 <p>Mã hồ sơ: <strong>{code}</strong> — Mã tra cứu: <strong>{secret}</strong></p>
 <p>Tiếp nhận hồ sơ của: {applicant}<br>Email: {email}<br>Số điện thoại: {phone}</p>
 <p>Nội dung yêu cầu giải quyết: {procedure} ({procedure_code})<br>Thời hạn giải quyết theo quy định: {time}</p>
@@ -182,6 +191,8 @@ td, th {{ border: 1px solid #000; padding: 2px 4px; font-size: 10pt; vertical-al
         received = when(&r.received_at),
         due = r.due_at.as_ref().map_or_else(|| "không quy định".to_owned(), when),
         collect = escape(&r.collect_at),
+        qr = qr,
+        lookup = escape(lookup_url),
     )
 }
 
@@ -208,7 +219,8 @@ mod tests {
             due_at: Some(at),
             collect_at: "UBND xã Đông Sơn".into(),
         };
-        let html = receipt_html(&r);
+        let html = receipt_html(&r, "https://dvc.example.vn/api/v1/lookup/000.17.22.H56-261125-0001?secret=K7M2QX");
+        assert!(html.contains("<svg"), "the QR code of the lookup link");
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("09 giờ 05 phút, ngày 25/11/2026"));

@@ -349,3 +349,18 @@ impl LookupLimiter {
 pub async fn reload(db: &impl ConnectionTrait, id: Uuid) -> Result<Dossier, DossierError> {
     store::find_dossier(db, id).await?.ok_or(DossierError::NotFound(id))
 }
+
+/// The dossiers `agency_code` received in `[from, to)`, oldest first, at most `limit`: the rows
+/// of the tracking book (Sổ theo dõi hồ sơ). The caller checks that the reader is staff of it.
+///
+/// # Errors
+/// On storage failure.
+pub async fn received_between(
+    db: &impl ConnectionTrait,
+    agency_code: &str,
+    from: chrono::DateTime<Utc>,
+    to: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Dossier>, DossierError> {
+    store::list_received_between(db, agency_code, from, to, limit).await
+}

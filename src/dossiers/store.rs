@@ -336,3 +336,24 @@ pub(super) async fn find_dossier_by_external_id(
         .map(Dossier::try_from)
         .transpose()
 }
+
+/// The dossiers `agency_code` received in `[from, to)`, in the order received (the tracking
+/// book, Mẫu 06/07), at most `limit`.
+pub(super) async fn list_received_between(
+    db: &impl ConnectionTrait,
+    agency_code: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Dossier>, DossierError> {
+    let rows = dossiers::Entity::find()
+        .filter(dossiers::Column::AgencyCode.eq(agency_code))
+        .filter(dossiers::Column::ReceivedAt.gte(from))
+        .filter(dossiers::Column::ReceivedAt.lt(to))
+        .order_by_asc(dossiers::Column::ReceivedAt)
+        .order_by_asc(dossiers::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter().map(Dossier::try_from).collect()
+}

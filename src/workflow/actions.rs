@@ -561,7 +561,8 @@ pub async fn reception(
     now: DateTime<Utc>,
 ) -> Result<(Effects, serde_json::Value), DossierError> {
     let procedure = procedure_of(db, dossier).await?;
-    let due_at = match procedure.processing_time {
+    // A procedure may be faster online than at the desk: the dossier's channel picks the time.
+    let due_at = match procedure.processing_time_on(dossier.channel.national_code()) {
         Some(time) => {
             let received = now.with_timezone(&calendar::domain::business_offset());
             let deadline = calendar::service::deadline(db, Some(&dossier.agency_code), received, time)

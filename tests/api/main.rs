@@ -5,8 +5,10 @@
 mod attachments;
 mod calendar;
 mod catalog;
+mod catalog_import;
 mod dossiers;
 mod fake_portal;
+mod forms;
 mod foundation;
 mod helpers;
 mod identity;
