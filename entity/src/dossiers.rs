@@ -43,6 +43,7 @@ pub struct Model {
     pub rated_at: Option<DateTimeWithTimeZone>,
     pub external_id: Option<String>,
     pub vneid_authenticated: bool,
+    pub handling_agency_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

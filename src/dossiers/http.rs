@@ -83,6 +83,8 @@ pub struct DossierResponse {
     pub external_id: Option<String>,
     /// The applicant signed in with VNeID (`TaiKhoanDuocXacThucVoiVNeID`).
     pub vneid_authenticated: bool,
+    /// The agency it is handed over to (liên thông); `null` while the lead agency handles it.
+    pub handling_agency_code: Option<String>,
     /// The specialist handling it.
     pub assignee_id: Option<Uuid>,
     /// When processing ended (`NgayKetThucXuLy`): resolved, refused, stopped or withdrawn.
@@ -132,6 +134,7 @@ impl From<Dossier> for DossierResponse {
             returned_at: d.returned_at,
             external_id: d.external_id,
             vneid_authenticated: d.vneid_authenticated,
+            handling_agency_code: d.handling_agency_code,
             assignee_id: d.processing.assignee_id,
             finished_at: d.processing.finished_at,
             clock_paused: d.processing.paused_at.is_some(),
@@ -386,7 +389,8 @@ pub struct HistoryItem {
     pub at: DateTime<Utc>,
     /// For steps after reception of a dossier with an appointment: `early`, `on_time` or `late`
     /// against the appointment as moved by clock pauses (an apology does not make a late step
-    /// on time) — the Mẫu 05 column.
+    /// on time) — the Mẫu 05 column. A hand-over that ends an agency's time slot (liên thông) is
+    /// judged against that slot.
     pub on_time: Option<Timeliness>,
     /// Hash of the previous event.
     pub prev_hash: String,
@@ -415,14 +419,28 @@ async fn dossier_history(
 ) -> Result<HttpResponse, ApiError> {
     let (dossier, events) = service::history(&state.db, &caller.0, id.into_inner()).await?;
     let due = dossier.processing.statutory_due_at;
-    Ok(HttpResponse::Ok().json(HistoryResponse {
-        items: events
-            .into_iter()
-            .map(|e| HistoryItem {
-                on_time: due
-                    .filter(|_| !matches!(e.from_state.as_str(), "draft" | "submitted"))
-                    .map(|due| timeliness(e.at, due)),
-                data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+    // A hand-over to another agency (liên thông) opens that agency's time slot; the next
+    // hand-over (onward or back) closes it and is judged against the slot, not the appointment.
+    let mut open_slot: Option<DateTime<Utc>> = None;
+    let items = events
+        .into_iter()
+        .map(|e| {
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null);
+            let mut on_time = due
+                .filter(|_| !matches!(e.from_state.as_str(), "draft" | "submitted"))
+                .map(|due| timeliness(e.at, due));
+            if data["to_agency"].is_string() {
+                if let Some(slot) = open_slot.take() {
+                    on_time = Some(timeliness(e.at, slot));
+                }
+                open_slot = data["slot_due_at"]
+                    .as_str()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc));
+            }
+            HistoryItem {
+                on_time,
+                data,
                 seq: e.seq,
                 action: e.action,
                 actor_id: e.actor_id,
@@ -433,9 +451,10 @@ async fn dossier_history(
                 at: e.at,
                 prev_hash: e.prev_hash,
                 hash: e.hash,
-            })
-            .collect(),
-    }))
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(HistoryResponse { items }))
 }
 
 /// The secret printed on the receipt.

@@ -97,8 +97,19 @@ pub async fn create_draft(
 fn visible_to(dossier: &Dossier, caller: &Principal) -> bool {
     match caller.kind {
         PrincipalKind::Citizen => dossier.applicant_id == caller.id,
-        PrincipalKind::Staff => caller.agency_code.as_deref() == Some(dossier.agency_code.as_str()),
+        // The lead agency, and the agency it is handed over to (liên thông).
+        PrincipalKind::Staff => caller
+            .agency_code
+            .as_deref()
+            .is_some_and(|own| own == dossier.agency_code || dossier.handling_agency_code.as_deref() == Some(own)),
         PrincipalKind::Client => false,
+    }
+}
+
+impl Dossier {
+    /// The agency whose staff act on the dossier now: the one it is handed over to, else the lead.
+    pub fn acting_agency(&self) -> &str {
+        self.handling_agency_code.as_deref().unwrap_or(&self.agency_code)
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Dossier {
     pub external_id: Option<String>,
     /// The applicant signed in with VNeID (`TaiKhoanDuocXacThucVoiVNeID`).
     pub vneid_authenticated: bool,
+    /// The agency it is handed over to (liên thông), while the lead agency waits for its part.
+    pub handling_agency_code: Option<String>,
     pub channel: Channel,
     pub form_data: serde_json::Value,
     pub version: i32,
@@ -106,6 +108,7 @@ impl TryFrom<dossiers::Model> for Dossier {
             resume_state: m.resume_state.as_deref().and_then(DossierState::parse),
             external_id: m.external_id,
             vneid_authenticated: m.vneid_authenticated,
+            handling_agency_code: m.handling_agency_code,
             channel,
             form_data,
             version: m.version,
@@ -200,6 +203,7 @@ pub(super) async fn insert_draft_with_id(
         rated_at: Set(None),
         external_id: Set(new.external_id),
         vneid_authenticated: Set(new.vneid_authenticated),
+        handling_agency_code: Set(None),
     }
     .insert(db)
     .await?;

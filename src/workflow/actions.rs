@@ -170,10 +170,20 @@ pub enum ActionRequest {
         #[serde(default)]
         note: Option<String>,
     },
-    /// Hand the dossier to a specialist of the agency (or to another one).
+    /// Hand the dossier to a specialist of the agency acting on it, or (liên thông) over to
+    /// another agency for its part — or back to the lead agency. Exactly one of `assignee_id`
+    /// and `agency_code`.
     Assign {
         /// The specialist's account id.
-        assignee_id: Uuid,
+        #[serde(default)]
+        assignee_id: Option<Uuid>,
+        /// The agency to hand the dossier over to; the lead agency's code hands it back.
+        #[serde(default)]
+        agency_code: Option<String>,
+        /// The hand-over's time slot: when that agency's part is due (not after the appointment).
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        slot_due_at: Option<DateTime<FixedOffset>>,
         #[serde(default)]
         note: Option<String>,
     },
@@ -322,7 +332,9 @@ pub struct Desk<'a> {
 fn actors_of(caller: &Principal, dossier: &Dossier) -> Vec<Actor> {
     match caller.kind {
         PrincipalKind::Citizen if caller.id == dossier.applicant_id => vec![Actor::Citizen],
-        PrincipalKind::Staff => caller
+        // Staff act only for the agency the dossier is with; the other one (lead or cooperating)
+        // follows it read-only until it is handed over again.
+        PrincipalKind::Staff if caller.agency_code.as_deref() == Some(dossier.acting_agency()) => caller
             .roles
             .iter()
             .map(|role| match role {
@@ -418,22 +430,56 @@ async fn prepare(
             serde_json::json!({"reason": reason, "items": checked, "request_number": dossier.processing.supplement_requests + 1})
         }
         ActionRequest::Supplement { .. } => serde_json::json!({}),
-        ActionRequest::Assign { assignee_id, .. } => {
+        ActionRequest::Assign { assignee_id: Some(assignee_id), agency_code: None, slot_due_at: None, .. } => {
             let assignee = crate::identity::service::find_account(db, assignee_id)
                 .await
                 .map_err(|_| DossierError::invalid("assignee_id", "no such staff member"))?;
             let is_specialist = assignee.kind == PrincipalKind::Staff
                 && assignee.active
-                && assignee.agency_code.as_deref() == Some(dossier.agency_code.as_str())
+                && assignee.agency_code.as_deref() == Some(dossier.acting_agency())
                 && assignee.roles.contains(&Role::Specialist);
             if !is_specialist {
                 return Err(DossierError::invalid(
                     "assignee_id",
-                    "must be an active specialist of the dossier's agency",
+                    "must be an active specialist of the agency acting on the dossier",
                 ));
             }
             effects.assignee_id = Some(Some(assignee_id));
             serde_json::json!({"assignee_id": assignee_id, "previous_assignee_id": dossier.processing.assignee_id})
+        }
+        ActionRequest::Assign { assignee_id: None, agency_code: Some(target), slot_due_at, .. } => {
+            let target = target.trim().to_owned();
+            let exists = crate::catalog::service::find_agency(db, &target)
+                .await
+                .map_err(|e| anyhow::anyhow!("find agency: {e}"))?
+                .is_some();
+            if !exists {
+                return Err(DossierError::invalid("agency_code", "no such agency"));
+            }
+            if target == dossier.acting_agency() {
+                return Err(DossierError::invalid("agency_code", "the dossier is already with this agency"));
+            }
+            let slot_due_at = slot_due_at.map(|t| t.with_timezone(&Utc));
+            if let Some(slot) = slot_due_at {
+                if slot <= now || dossier.due_at.is_some_and(|due| slot > due) {
+                    return Err(DossierError::invalid(
+                        "slot_due_at",
+                        "must be in the future and not after the dossier's appointment",
+                    ));
+                }
+            }
+            let back_to_lead = target == dossier.agency_code;
+            effects.handling_agency_code = Some((!back_to_lead).then(|| target.clone()));
+            // The specialist belongs to the agency that had it; the new one assigns its own.
+            effects.assignee_id = Some(None);
+            serde_json::json!({"from_agency": dossier.acting_agency(), "to_agency": target,
+                "slot_due_at": slot_due_at, "handed_back": back_to_lead})
+        }
+        ActionRequest::Assign { .. } => {
+            return Err(DossierError::invalid(
+                "assignee_id",
+                "give either `assignee_id`, or `agency_code` (with an optional `slot_due_at`)",
+            ))
         }
         ActionRequest::ProposeResult { decision, summary, .. } => {
             let summary = required("summary", summary, 10_000)?;
@@ -634,6 +680,9 @@ pub async fn perform(
         return Err(WorkflowError::VersionMismatch { expected: if_match, actual: dossier.version }.into());
     }
     let actors = actors_of(caller, &dossier);
+    if actors.is_empty() && caller.kind == PrincipalKind::Staff {
+        return Err(WorkflowError::HandledElsewhere { agency: dossier.acting_agency().to_owned() }.into());
+    }
     let action = request.action();
     let (to, _) = service::decide(dossier.state, action, &actors, dossier.resume_state)?;
     let now = truncate_to_micros(Utc::now());

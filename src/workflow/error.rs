@@ -16,6 +16,8 @@ pub enum WorkflowError {
     Transition(#[from] TransitionError),
     #[error("the appointment ({due_at}) has passed: an apology (Mẫu 04) must come before it")]
     ApologyTooLate { due_at: chrono::DateTime<chrono::Utc> },
+    #[error("agency {agency} is handling the dossier now; its staff act on it")]
+    HandledElsewhere { agency: String },
     #[error("the dossier has already been rated")]
     AlreadyRated,
     #[error("result {0} not found")]
@@ -58,6 +60,9 @@ impl From<WorkflowError> for ApiError {
             }
             WorkflowError::ApologyTooLate { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "workflow_apology_too_late", detail)
+            }
+            WorkflowError::HandledElsewhere { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "workflow_handled_by_another_agency", detail)
             }
             WorkflowError::AlreadyRated => ApiError::new(StatusCode::CONFLICT, "workflow_already_rated", detail),
             WorkflowError::ResultNotFound(_) => ApiError::not_found("workflow_result_not_found", detail),

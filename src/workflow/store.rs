@@ -67,6 +67,9 @@ pub(super) async fn update_state(
     if let Some(a) = e.assignee_id {
         update = update.col_expr(C::AssigneeId, Expr::value(a));
     }
+    if let Some(agency) = e.handling_agency_code {
+        update = update.col_expr(C::HandlingAgencyCode, Expr::value(agency));
+    }
     if let Some(t) = e.paused_at {
         update = update.col_expr(C::PausedAt, maybe_at(t));
     }
@@ -374,6 +377,13 @@ pub(super) async fn find_payment(
     Ok(payments::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Dossiers an agency works on: those it leads and those handed over to it.
+fn of_agency(agency_code: &str) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(dossiers::Column::AgencyCode.eq(agency_code))
+        .add(dossiers::Column::HandlingAgencyCode.eq(agency_code))
+}
+
 pub(super) async fn desk_queue(
     db: &impl ConnectionTrait,
     agency_code: &str,
@@ -384,7 +394,7 @@ pub(super) async fn desk_queue(
     use sea_orm::{Condition, Order, PaginatorTrait, QuerySelect};
     let open: Vec<&str> = OPEN_STATES.iter().map(|s| s.as_str()).collect();
     let mut query = dossiers::Entity::find()
-        .filter(dossiers::Column::AgencyCode.eq(agency_code))
+        .filter(of_agency(agency_code))
         .filter(dossiers::Column::State.ne(DossierState::Draft.as_str()));
     if let Some(state) = filter.state {
         query = query.filter(dossiers::Column::State.eq(state.as_str()));
@@ -424,7 +434,7 @@ pub(super) async fn count_by_state(
         .select_only()
         .column(dossiers::Column::State)
         .column_as(dossiers::Column::Id.count(), "n")
-        .filter(dossiers::Column::AgencyCode.eq(agency_code))
+        .filter(of_agency(agency_code))
         .filter(dossiers::Column::State.ne(DossierState::Draft.as_str()))
         .group_by(dossiers::Column::State)
         .into_tuple::<(String, i64)>()

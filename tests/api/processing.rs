@@ -725,3 +725,92 @@ async fn desk_citizen_email(app: &TestApp, desk: &Desk) -> String {
     let me: Value = app.get_as("/api/v1/me", &desk.citizen.access_token).await.json().await.unwrap();
     me["email"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn a_dossier_is_handed_over_to_a_cooperating_agency_and_back_with_its_time_slot() {
+    let app = app().await;
+    let desk = setup(&app).await;
+    let admin = app.admin().await;
+    app.agency(&admin, crate::helpers::AGENCY_B).await;
+    let clerk_b = app.staff(&admin, crate::helpers::AGENCY_B, &["clerk"]).await;
+    let specialist_b = app.staff(&admin, crate::helpers::AGENCY_B, &["specialist"]).await;
+    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let received = step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
+    let due_at = time(&received["due_at"]);
+
+    for (bad, field) in [
+        (json!({"action": "assign", "agency_code": "000.99.99.H99"}), "agency_code"),
+        (json!({"action": "assign", "agency_code": AGENCY_A}), "agency_code"),
+        (
+            json!({"action": "assign", "agency_code": crate::helpers::AGENCY_B,
+            "slot_due_at": (due_at + chrono::TimeDelta::days(1)).to_rfc3339()}),
+            "slot_due_at",
+        ),
+        (
+            json!({"action": "assign", "agency_code": crate::helpers::AGENCY_B, "assignee_id": desk.specialist.id}),
+            "assignee_id",
+        ),
+    ] {
+        let problem = assert_problem(act(&app, &desk.leader, &id, bad).await, 400, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let slot = (chrono::Utc::now() + chrono::TimeDelta::hours(2)).min(due_at).to_rfc3339();
+    let handed = step(
+        &app,
+        &desk.leader,
+        &id,
+        json!({"action": "assign", "agency_code": crate::helpers::AGENCY_B, "slot_due_at": slot}),
+    )
+    .await;
+    assert_eq!(handed["state"], "in_progress");
+    assert_eq!(handed["handling_agency_code"], crate::helpers::AGENCY_B);
+    assert!(handed["assignee_id"].is_null());
+
+    // The lead agency follows it but does not act; the cooperating agency does.
+    assert_eq!(dossier(&app, &desk.clerk, &id).await["handling_agency_code"], crate::helpers::AGENCY_B);
+    let body = json!({"action": "assign", "assignee_id": desk.specialist.id});
+    assert_problem(act(&app, &desk.clerk, &id, body).await, 403, "workflow_handled_by_another_agency").await;
+    let queue: Value = app.get_as("/api/v1/desk/dossiers", &clerk_b.access_token).await.json().await.unwrap();
+    assert_eq!(queue["total"], 1);
+    let wrong = json!({"action": "assign", "assignee_id": desk.specialist.id});
+    assert_problem(act(&app, &clerk_b, &id, wrong).await, 400, "validation_failed").await;
+    let assigned = step(&app, &clerk_b, &id, json!({"action": "assign", "assignee_id": specialist_b.id})).await;
+    assert_eq!(assigned["assignee_id"], specialist_b.id.as_str());
+
+    // Its part done, the cooperating agency hands it back; the lead agency finishes it.
+    let back = step(&app, &clerk_b, &id, json!({"action": "assign", "agency_code": AGENCY_A})).await;
+    assert!(back["handling_agency_code"].is_null());
+    // Handed back, it is no longer the cooperating agency's to see.
+    assert_problem(
+        app.get_as(&format!("/api/v1/dossiers/{id}"), &clerk_b.access_token).await,
+        404,
+        "dossier_not_found",
+    )
+    .await;
+    step(&app, &desk.clerk, &id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    step(
+        &app,
+        &desk.specialist,
+        &id,
+        json!({"action": "propose_result", "decision": "approved", "summary": "Đủ điều kiện."}),
+    )
+    .await;
+    assert_eq!(step(&app, &desk.leader, &id, json!({"action": "approve"})).await["state"], "resolved");
+
+    // The control sheet's hand-overs: from which agency to which, with the slot.
+    let history: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}/history"), &desk.clerk.access_token).await.json().await.unwrap();
+    let handovers: Vec<&Value> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "assign" && e["data"]["to_agency"].is_string())
+        .collect();
+    assert_eq!(handovers.len(), 2);
+    assert_eq!(handovers[0]["data"]["from_agency"], AGENCY_A);
+    assert_eq!(handovers[0]["data"]["to_agency"], crate::helpers::AGENCY_B);
+    assert!(handovers[0]["data"]["slot_due_at"].is_string());
+    assert_eq!(handovers[1]["data"]["handed_back"], true);
+    let mark = handovers[1]["on_time"].as_str();
+    assert!(matches!(mark, Some("early" | "on_time")), "handed back within its slot: {}", handovers[1]);
+}
