@@ -73,6 +73,21 @@ pub struct Settings {
     /// unset: online payment callbacks are refused. Env: `MOTCUA_PAYMENT_HMAC_SECRET`.
     #[serde(default)]
     pub payment_hmac_secret: Option<SecretString>,
+    /// The HMAC provider's status API (`GET {url}?payment_id=…`, signed like its callbacks);
+    /// unset: pending payments are not reconciled. Env: `MOTCUA_PAYMENT_STATUS_URL`.
+    #[serde(default)]
+    pub payment_status_url: Option<String>,
+    /// Hours after which a payment still unpaid expires. Env: `MOTCUA_PAYMENT_EXPIRY_HOURS`.
+    #[serde(default = "defaults::payment_expiry_hours")]
+    pub payment_expiry_hours: u64,
+    /// How long a payment stays pending before the provider is asked about it, in seconds (its
+    /// callback may still come). Env: `MOTCUA_PAYMENT_RECONCILE_GRACE_SECS`.
+    #[serde(default = "defaults::payment_reconcile_grace_secs")]
+    pub payment_reconcile_grace_secs: u64,
+    /// How often the worker reconciles pending payments, in seconds; `0` turns it off.
+    /// Env: `MOTCUA_PAYMENT_RECONCILE_INTERVAL_SECS`.
+    #[serde(default = "defaults::payment_reconcile_interval_secs")]
+    pub payment_reconcile_interval_secs: u64,
     /// Run the outbox worker in this process; `false` makes an API-only replica (another replica
     /// must run the worker). Env: `MOTCUA_JOBS_ENABLED`.
     #[serde(default = "defaults::yes")]
@@ -138,6 +153,15 @@ mod defaults {
     pub fn national_portal_timeout_ms() -> u64 {
         30_000
     }
+    pub fn payment_expiry_hours() -> u64 {
+        72
+    }
+    pub fn payment_reconcile_grace_secs() -> u64 {
+        900
+    }
+    pub fn payment_reconcile_interval_secs() -> u64 {
+        300
+    }
 }
 
 /// Why the settings could not be loaded.
@@ -194,6 +218,10 @@ impl Settings {
             mail_from: defaults::mail_from(),
             result_signing_key: None,
             payment_hmac_secret: None,
+            payment_status_url: None,
+            payment_expiry_hours: defaults::payment_expiry_hours(),
+            payment_reconcile_grace_secs: defaults::payment_reconcile_grace_secs(),
+            payment_reconcile_interval_secs: defaults::payment_reconcile_interval_secs(),
             jobs_enabled: true,
             jobs_poll_ms: defaults::jobs_poll_ms(),
             jobs_max_attempts: defaults::jobs_max_attempts(),
@@ -231,6 +259,18 @@ impl Settings {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_JOBS_POLL_MS",
                 message: "must be at least 1".to_owned(),
+            });
+        }
+        if !(1..=24 * 366).contains(&self.payment_expiry_hours) {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_PAYMENT_EXPIRY_HOURS",
+                message: "between 1 and 8784 (a year)".to_owned(),
+            });
+        }
+        if self.payment_reconcile_grace_secs > 7 * 86_400 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_PAYMENT_RECONCILE_GRACE_SECS",
+                message: "at most 604800 (a week)".to_owned(),
             });
         }
         if self.jobs_max_attempts == 0 {

@@ -121,6 +121,23 @@ fn job_worker(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Op
             crate::notify::ReminderTask::new(&settings.public_url),
         );
     }
+    match (&settings.payment_hmac_secret, &settings.payment_status_url) {
+        (Some(secret), Some(url)) if settings.payment_reconcile_interval_secs > 0 => {
+            let provider = crate::workflow::payments::HmacProvider::new(secret.clone())
+                .with_status_url(url, Duration::from_secs(30))?;
+            let policy = crate::workflow::payments::ReconcilePolicy {
+                grace: chrono::TimeDelta::seconds(i64::try_from(settings.payment_reconcile_grace_secs)?),
+                expiry: chrono::TimeDelta::hours(i64::try_from(settings.payment_expiry_hours)?),
+            };
+            worker = worker.every(
+                Duration::from_secs(settings.payment_reconcile_interval_secs),
+                crate::workflow::payments::ReconcileTask::new(Box::new(provider), policy, &settings.public_url),
+            );
+        }
+        _ => tracing::info!(
+            "payment reconciliation disabled (needs MOTCUA_PAYMENT_HMAC_SECRET and MOTCUA_PAYMENT_STATUS_URL)"
+        ),
+    }
     Ok(Some(worker))
 }
 

@@ -12,6 +12,7 @@ pub mod dossiers;
 pub mod email_verifications;
 pub mod idempotency_keys;
 pub mod login_throttles;
+pub mod national_code_mappings;
 pub mod national_sync_states;
 pub mod outbox_jobs;
 pub mod payments;

@@ -21,7 +21,9 @@ use crate::startup::AppState;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_indicators)
         .service(indicators_csv)
+        .service(indicators_xlsx)
         .service(tracking_book_csv)
+        .service(tracking_book_xlsx)
         .service(list_targets)
         .service(put_target);
 }
@@ -309,6 +311,13 @@ fn csv_reply(body: String, name: &str) -> HttpResponse {
 }
 
 async fn report(state: &AppState, query: &IndicatorQuery) -> Result<IndicatorReportBody, ApiError> {
+    let (filter, agency_level) = scope(state, query).await?;
+    let level = filter.level.or(agency_level).unwrap_or(AgencyLevel::Province);
+    Ok(service::indicators(&state.db, &filter, level).await?.into())
+}
+
+/// The parsed query and the level of its agency, if it names one.
+async fn scope(state: &AppState, query: &IndicatorQuery) -> Result<(IndicatorFilter, Option<AgencyLevel>), ApiError> {
     let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
     let filter = parse_indicator_query(query, today).map_err(ApiError::validation)?;
     let agency_level = match &filter.agency_code {
@@ -319,8 +328,14 @@ async fn report(state: &AppState, query: &IndicatorQuery) -> Result<IndicatorRep
         ),
         None => None,
     };
-    let level = filter.level.or(agency_level).unwrap_or(AgencyLevel::Province);
-    Ok(service::indicators(&state.db, &filter, level).await?.into())
+    Ok((filter, agency_level))
+}
+
+fn xlsx_reply(body: Vec<u8>, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(super::xlsx::CONTENT_TYPE)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .body(body)
 }
 
 /// The Decision 766 indicators over the throughput records (public: aggregates only, no
@@ -389,6 +404,44 @@ async fn indicators_csv(
     Ok(csv_reply(indicators_csv_body(&report), &format!("chi-so-766_{}_{}.csv", report.from, report.to)))
 }
 
+/// An XLSX workbook (Office Open XML spreadsheet).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Workbook(pub Vec<u8>);
+
+/// The indicators as an XLSX workbook, one sheet per agency level in scope (`Cấp tỉnh`,
+/// `Cấp huyện`, `Cấp xã`): the sheet of a level has the figures of `GET /indicators?level=…`
+/// with the same other filters (with `agency`, the one sheet of its level has those of
+/// `GET /indicators?agency=…`). Vietnamese headers (those of the CSV) on row 4; counts and points
+/// are numbers, ratios, targets and gaps numbers formatted as percentages; below them, the online
+/// services unused in the period.
+#[utoipa::path(tag = "indicators", operation_id = "indicators_xlsx", params(IndicatorQuery),
+    responses(
+        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Workbook),
+        (status = 400, description = "Bad dates, `from` after `to`, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/indicators.xlsx")]
+async fn indicators_xlsx(
+    state: web::Data<AppState>,
+    query: web::Query<IndicatorQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, agency_level) = scope(&state, &query).await?;
+    let levels = match (agency_level, filter.level) {
+        (Some(level), _) | (None, Some(level)) => vec![level],
+        (None, None) => service::agency_levels(&state.db).await?,
+    };
+    let mut reports = Vec::with_capacity(levels.len().max(1));
+    for level in if levels.is_empty() { vec![AgencyLevel::Province] } else { levels } {
+        let sheet_filter = match agency_level {
+            Some(_) => filter.clone(),
+            None => IndicatorFilter { level: Some(level), ..filter.clone() },
+        };
+        reports.push(service::indicators(&state.db, &sheet_filter, level).await?);
+    }
+    let body = super::xlsx::indicators_workbook(&reports)?;
+    Ok(xlsx_reply(body, &format!("chi-so-766_{}_{}.xlsx", filter.from, filter.to)))
+}
+
 /// Tracking-book period: business dates (`YYYY-MM-DD`, inclusive) of reception.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct PeriodQuery {
@@ -417,29 +470,68 @@ async fn tracking_book_csv(
     staff: StaffCaller,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(agency) = staff.0.agency_code.clone() else {
-        return Err(ApiError::new(
+    let agency = agency_of(&staff)?;
+    let (period, lines) = book(&state, &staff, &agency, &query).await?;
+    let header = super::tracking_book::HEADER.map(str::to_owned).to_vec();
+    let rows = lines.iter().enumerate().map(|(i, line)| line.cells(i + 1));
+    let body = csv_document(std::iter::once(header).chain(rows));
+    Ok(csv_reply(body, &format!("so-theo-doi-ho-so_{agency}_{}_{}.csv", period.from, period.to)))
+}
+
+fn agency_of(staff: &StaffCaller) -> Result<String, ApiError> {
+    staff.0.agency_code.clone().ok_or_else(|| {
+        ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
             "desk_no_agency",
             "the tracking book belongs to an agency's staff",
-        ));
-    };
+        )
+    })
+}
+
+async fn book(
+    state: &AppState,
+    staff: &StaffCaller,
+    agency: &str,
+    query: &PeriodQuery,
+) -> Result<(IndicatorFilter, Vec<super::tracking_book::BookLine>), ApiError> {
     let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
     let q = IndicatorQuery { from: query.from.clone(), to: query.to.clone(), ..IndicatorQuery::default() };
     let period = parse_indicator_query(&q, today).map_err(ApiError::validation)?;
     let lines = super::tracking_book::tracking_book(
         &state.db,
         &staff.0,
-        &agency,
+        agency,
         period.from,
         period.to,
         crate::http::request_id::current(),
     )
     .await?;
-    let header = super::tracking_book::HEADER.map(str::to_owned).to_vec();
-    let rows = lines.iter().enumerate().map(|(i, line)| line.cells(i + 1));
-    let body = csv_document(std::iter::once(header).chain(rows));
-    Ok(csv_reply(body, &format!("so-theo-doi-ho-so_{agency}_{}_{}.csv", period.from, period.to)))
+    Ok((period, lines))
+}
+
+/// The tracking book of the caller's agency as an XLSX workbook: the rows of
+/// `GET /desk/tracking-book.csv` under the same Vietnamese headers (row 4), the number as a
+/// number and the reception, appointment and return times as dates (Asia/Ho_Chi_Minh). Staff of
+/// an agency only; every applicant listed is recorded in the personal-data access log.
+#[utoipa::path(tag = "desk", operation_id = "tracking_book_xlsx", params(PeriodQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The book", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Workbook),
+        (status = 400, description = "Bad dates or `from` after `to`", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of an agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/desk/tracking-book.xlsx")]
+async fn tracking_book_xlsx(
+    state: web::Data<AppState>,
+    staff: StaffCaller,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let agency = agency_of(&staff)?;
+    let (period, lines) = book(&state, &staff, &agency, &query).await?;
+    let name =
+        crate::catalog::service::find_agency(&state.db, &agency).await?.map_or_else(|| agency.clone(), |a| a.name);
+    let body = super::xlsx::tracking_book_workbook(&name, period.from, period.to, &lines)?;
+    Ok(xlsx_reply(body, &format!("so-theo-doi-ho-so_{agency}_{}_{}.xlsx", period.from, period.to)))
 }
 
 #[cfg(test)]

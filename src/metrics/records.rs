@@ -301,7 +301,11 @@ pub fn replay_event(before: &Facts, event: &ReplayedEvent, last: &Facts) -> anyh
         Action::Receive => after.statutory_due_at = last.statutory_due_at,
         Action::RequestSupplement => after.supplement_requests += 1,
         Action::RequestPayment => {
-            after.fee_total += event.data.get("amount").and_then(serde_json::Value::as_i64).unwrap_or_default();
+            let amount = |data: Option<&serde_json::Value>| {
+                data.and_then(|d| d.get("amount")).and_then(serde_json::Value::as_i64).unwrap_or_default()
+            };
+            // A repeated request replaces the unpaid one before it (see `workflow::actions`).
+            after.fee_total += amount(Some(&event.data)) - amount(event.data.get("replaces"));
         }
         Action::ConfirmPayment => {
             after.payment_method = text("method");
@@ -522,6 +526,20 @@ mod tests {
         let returned = Facts { state: DossierState::Returned, return_method: Some("desk".into()), ..done.clone() };
         let c = deltas(&done, &returned, Action::ReturnResult);
         assert_eq!(c, Counters { returned: 1, ..Counters::default() });
+    }
+
+    #[test]
+    fn a_request_replacing_an_expired_one_charges_only_the_new_amount() {
+        let before = Facts { state: DossierState::AwaitingPayment, fee_total: 40_000, ..received("online") };
+        let again = event(
+            "request_payment",
+            "awaiting_payment",
+            json!({"amount": 50_000, "replaces": {"payment_id": "x", "amount": 40_000}}),
+            12,
+        );
+        let (_, after) = replay_event(&before, &again, &before).unwrap();
+        assert_eq!(after.fee_total, 50_000);
+        assert!(deltas(&before, &after, Action::RequestPayment).is_zero(), "charged once");
     }
 
     #[test]

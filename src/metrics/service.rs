@@ -146,6 +146,24 @@ pub async fn agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow::Resu
         .transpose()
 }
 
+/// The levels that have agencies, from the province down.
+///
+/// # Errors
+/// On storage failure or an unknown stored level.
+pub async fn agency_levels(db: &impl ConnectionTrait) -> anyhow::Result<Vec<AgencyLevel>> {
+    let stored = store::agency_levels(db).await?;
+    let mut levels = stored
+        .iter()
+        .map(|l| AgencyLevel::parse(l).with_context(|| format!("unknown agency level {l}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    levels.sort_by_key(|l| match l {
+        AgencyLevel::Province => 0,
+        AgencyLevel::District => 1,
+        AgencyLevel::Commune => 2,
+    });
+    Ok(levels)
+}
+
 /// The indicators of the filter's period and scope, against the targets of `level` in the year
 /// of `filter.to`. Reads the throughput records and the catalogue, never the dossiers.
 ///

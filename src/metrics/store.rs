@@ -371,6 +371,18 @@ pub async fn find_agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow:
         .context("read the agency's level")
 }
 
+/// The distinct levels of the agencies.
+pub async fn agency_levels(db: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
+    agencies::Entity::find()
+        .select_only()
+        .column(agencies::Column::Level)
+        .distinct()
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .context("read the agencies' levels")
+}
+
 /// One batch of the tracking book of `agency_code`: dossiers received in `[start, end)`, oldest
 /// first, with their procedure's name, applicant and agency name.
 ///

@@ -521,9 +521,21 @@ async fn prepare(
                 amount += fee.amount;
                 checked.push(FeeLine { name, amount: fee.amount });
             }
-            effects.fee_total = Some(dossier.processing.fee_total + amount);
+            // A request made while the dossier still awaits payment (the earlier one expired
+            // unpaid) replaces the earlier one: its amount is no longer charged.
+            let replaced = if dossier.state == DossierState::AwaitingPayment {
+                payments::latest_unsettled(db, dossier.id).await?
+            } else {
+                None
+            };
+            let replaced_amount = replaced.as_ref().map_or(0, |p| p.amount);
+            effects.fee_total = Some(dossier.processing.fee_total - replaced_amount + amount);
             creates = Creates::Payment { fees: checked.clone(), amount };
-            serde_json::json!({"fees": checked, "amount": amount})
+            match replaced {
+                Some(p) => serde_json::json!({"fees": checked, "amount": amount,
+                    "replaces": {"payment_id": p.id, "amount": p.amount}}),
+                None => serde_json::json!({"fees": checked, "amount": amount}),
+            }
         }
         ActionRequest::ConfirmPayment { method, reference, .. } => {
             if method == PaymentMethod::Online {

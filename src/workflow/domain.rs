@@ -385,6 +385,8 @@ pub const DEFAULT_TRANSITIONS: &[Transition] = &[
     row(Received, Action::RequestPayment, &[Clerk], to(AwaitingPayment)),
     row(InProgress, Action::RequestPayment, &[Clerk], to(AwaitingPayment)),
     row(AwaitingPayment, Action::ConfirmPayment, &[Clerk, PaymentProvider], Target::Resume),
+    // A payment that expired unpaid is requested again; the new request replaces it.
+    row(AwaitingPayment, Action::RequestPayment, &[Clerk], Target::Same),
     // Return (Điều 21–22).
     row(Resolved, Action::ReturnResult, &[Clerk], to(Returned)),
     // Stopping (ND 118/2025 Điều 21) is a signed notice, hence the leader.
@@ -729,6 +731,7 @@ mod tests {
             (A::SendBack, S::PendingApproval) => Some((&[R::Leader], Go(S::InProgress))),
             (A::RequestPayment, S::Received | S::InProgress) => Some((&[R::Clerk], Go(S::AwaitingPayment))),
             (A::ConfirmPayment, S::AwaitingPayment) => Some((&[R::Clerk, R::PaymentProvider], Resume)),
+            (A::RequestPayment, S::AwaitingPayment) => Some((&[R::Clerk], Stay)),
             (A::Resolve, S::InProgress) => Some((&[R::Specialist], Go(S::Resolved))),
             (A::ReturnResult, S::Resolved) => Some((&[R::Clerk], Go(S::Returned))),
             (

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{dossier_events, dossier_results, dossiers, payments, result_signing_keys};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::desk::{QueueFilter, OPEN_STATES};
@@ -357,6 +357,59 @@ pub(super) async fn settle_payments(
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// Settles one pending payment; `false` when it is no longer pending.
+pub(super) async fn settle_payment(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    method: &str,
+    provider: &str,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, WorkflowError> {
+    let result = payments::Entity::update_many()
+        .col_expr(payments::Column::Status, Expr::value("settled"))
+        .col_expr(payments::Column::Method, Expr::value(method))
+        .col_expr(payments::Column::Provider, Expr::value(provider))
+        .col_expr(payments::Column::Reference, Expr::value(reference))
+        .col_expr(payments::Column::SettledAt, at(now))
+        .filter(payments::Column::Id.eq(id))
+        .filter(payments::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Marks one pending payment expired (`expires_at` records when); `false` when it is no longer pending.
+pub(super) async fn expire_payment(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, WorkflowError> {
+    let result = payments::Entity::update_many()
+        .col_expr(payments::Column::Status, Expr::value("expired"))
+        .col_expr(payments::Column::ExpiresAt, at(now))
+        .filter(payments::Column::Id.eq(id))
+        .filter(payments::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Up to `limit` payments pending since before `before`, oldest first.
+pub(super) async fn find_payments_pending_before(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<payments::Model>, WorkflowError> {
+    Ok(payments::Entity::find()
+        .filter(payments::Column::Status.eq("pending"))
+        .filter(payments::Column::CreatedAt.lte(before.fixed_offset()))
+        .order_by_asc(payments::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 pub(super) async fn payments(

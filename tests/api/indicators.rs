@@ -1,5 +1,6 @@
 //! The 766 indicators (DESIGN.md §8): public sums over the throughput records, with targets,
-//! gaps and points, as JSON and CSV; and the desk's tracking book (Sổ theo dõi hồ sơ).
+//! gaps and points, as JSON, CSV and XLSX; and the desk's tracking book (Sổ theo dõi hồ sơ), as
+//! CSV and XLSX.
 
 use std::collections::BTreeMap;
 
@@ -633,4 +634,160 @@ async fn the_dashboard_draws_the_figures_of_the_api_in_a_real_browser() {
     assert_eq!(fractions(&report)["on_time_share"], (1, 2));
     assert_eq!(text_after(&html, "id=\"late-count\""), "1");
     assert!(html.contains(&format!("data-procedure=\"{UNUSED}\"")), "the unused service is listed");
+}
+
+use calamine::DataType as _;
+
+/// The rows of a sheet as calamine reads them.
+fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX workbook");
+    let range = workbook.worksheet_range(sheet).expect("the sheet");
+    range.rows().map(<[calamine::Data]>::to_vec).collect()
+}
+
+/// The rows after the header row that starts with `first_header`, until an empty row.
+fn table_after(rows: &[Vec<calamine::Data>], first_header: &str) -> (Vec<String>, Vec<Vec<calamine::Data>>) {
+    let at = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| c.get_string() == Some(first_header)))
+        .expect("the header row");
+    let header = rows[at].iter().map(ToString::to_string).filter(|c| !c.is_empty()).collect();
+    let body = rows[at + 1..].iter().take_while(|r| r.iter().any(|c| !c.is_empty())).cloned().collect();
+    (header, body)
+}
+
+async fn xlsx(response: reqwest::Response) -> Vec<u8> {
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn the_indicators_workbook_has_a_sheet_per_agency_level_with_the_figures_of_the_api() {
+    // Arrange: a commune's dossiers (paid online, returned online; a walk-in), a target, and a
+    // province-level department with none.
+    let app = spawn_app_with(|s| s.payment_hmac_secret = Some(PAYMENT_SECRET.to_owned().into())).await;
+    let desk = setup(&app).await;
+    let year = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap()).format("%Y");
+    let target = json!({"indicator": "online_dossier_share", "level": "commune",
+        "year": year.to_string().parse::<i32>().unwrap(), "target": 0.8, "source": "Kế hoạch thử nghiệm"});
+    let response =
+        app.client.put(app.url("/api/v1/admin/targets")).bearer_auth(&desk.admin.access_token).json(&target).send();
+    assert_eq!(response.await.unwrap().status(), 200);
+    let paid = received(&app, &desk, FULL, true).await;
+    pay_online(&app, &desk, &paid).await;
+    resolve_and_return(&app, &desk, &paid, "online").await;
+    at_desk(&app, &desk, "direct", PARTIAL, "001095007777").await;
+    let department = json!({"code": "000.00.22.H56", "name": "Sở Tư pháp", "level": "province"});
+    let response = app.post_json_as("/api/v1/admin/agencies", &department, &desk.admin.access_token).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+
+    // Act
+    let bytes = xlsx(app.get("/api/v1/indicators.xlsx").await).await;
+
+    // Assert: one sheet per level, province first, each with the figures of its level.
+    let names = {
+        use calamine::Reader;
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap().sheet_names()
+    };
+    assert_eq!(names, ["Cấp tỉnh", "Cấp xã"]);
+    let mut compared = 0;
+    for (sheet, level) in [("Cấp tỉnh", "province"), ("Cấp xã", "commune")] {
+        let report: Value = app.get(&format!("/api/v1/indicators?level={level}")).await.json().await.unwrap();
+        let (header, rows) = table_after(&sheet_rows(&bytes, sheet), "Mã chỉ số");
+        assert_eq!(
+            header,
+            ["Mã chỉ số", "Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Chỉ tiêu", "Chênh lệch", "Điểm", "Điểm tối đa"]
+        );
+        let items = report["items"].as_array().unwrap();
+        assert_eq!(rows.len(), items.len(), "{sheet}");
+        for (row, item) in rows.iter().zip(items) {
+            assert_eq!(row[0].to_string(), item["key"].as_str().unwrap());
+            assert_eq!(row[1].to_string(), item["label"].as_str().unwrap());
+            for (col, key) in [
+                (2, "numerator"),
+                (3, "denominator"),
+                (4, "ratio"),
+                (5, "target"),
+                (6, "gap"),
+                (7, "points"),
+                (8, "max_points"),
+            ] {
+                match (&row[col], item[key].as_f64()) {
+                    // Numbers as numbers, not text.
+                    (calamine::Data::Float(got), Some(want)) => assert!((got - want).abs() < 1e-9, "{sheet} {key}"),
+                    (calamine::Data::Int(got), Some(want)) => assert_eq!(*got as f64, want, "{sheet} {key}"),
+                    (calamine::Data::Empty, None) => {}
+                    (got, want) => panic!("{sheet} {}: {key} is {got:?}, the API says {want:?}", item["key"]),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 2 * KEYS.len() * 7);
+    let commune: Value = app.get("/api/v1/indicators?level=commune").await.json().await.unwrap();
+    assert_eq!(item(&commune, "online_dossier_share")["numerator"], 1, "the fixture counts: {commune}");
+    assert_eq!(item(&commune, "online_dossier_share")["target"], 0.8);
+
+    // With an agency, the one sheet of its level has the agency's figures; bad queries are problems.
+    let one = xlsx(app.get(&format!("/api/v1/indicators.xlsx?agency={AGENCY_A}")).await).await;
+    let report: Value = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await.json().await.unwrap();
+    let (_, rows) = table_after(&sheet_rows(&one, "Cấp xã"), "Mã chỉ số");
+    let numerators: Vec<f64> = rows.iter().map(|r| r[2].as_f64().unwrap()).collect();
+    let expected: Vec<f64> =
+        report["items"].as_array().unwrap().iter().map(|i| i["numerator"].as_f64().unwrap()).collect();
+    assert_eq!(numerators, expected);
+    assert_problem(app.get("/api/v1/indicators.xlsx?level=thon").await, 400, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn the_tracking_book_workbook_has_the_rows_of_the_csv_with_numbers_and_dates() {
+    // Arrange
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let first = received(&app, &desk, FULL, false).await;
+    resolve_and_return(&app, &desk, &first, "online").await;
+    at_desk(&app, &desk, "direct", PARTIAL, "001095007777").await;
+
+    // Act
+    let bytes = xlsx(app.get_as("/api/v1/desk/tracking-book.xlsx", &desk.clerk.access_token).await).await;
+
+    // Assert: every cell as in the CSV, the number a number and the times dates.
+    let csv = app.get_as("/api/v1/desk/tracking-book.csv", &desk.clerk.access_token).await.text().await.unwrap();
+    let csv: Vec<Vec<String>> =
+        csv.strip_prefix('\u{feff}').unwrap().split("\r\n").filter(|l| !l.is_empty()).map(csv_cells).collect();
+    let (header, rows) = table_after(&sheet_rows(&bytes, "Sổ theo dõi hồ sơ"), "STT");
+    assert_eq!(header, csv[0]);
+    assert_eq!(rows.len(), 2);
+    for (row, line) in rows.iter().zip(&csv[1..]) {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(col, cell)| match cell {
+                calamine::Data::Float(n) => {
+                    assert_eq!(col, 0, "only the number is a number");
+                    format!("{n}")
+                }
+                calamine::Data::DateTime(t) => {
+                    assert!((6..=8).contains(&col), "a time in column {col}");
+                    t.as_datetime().unwrap().format("%H:%M %d/%m/%Y").to_string()
+                }
+                other => other.to_string(),
+            })
+            .collect();
+        let mut expected = line.clone();
+        expected.resize(cells.len(), String::new());
+        assert_eq!(cells, expected);
+    }
+    assert!(matches!(rows[0][6], calamine::Data::DateTime(_)), "{:?}", rows[0]);
+
+    // Staff of an agency only.
+    assert_problem(
+        app.get_as("/api/v1/desk/tracking-book.xlsx", &desk.citizen.access_token).await,
+        403,
+        "identity_forbidden",
+    )
+    .await;
+    assert_problem(app.get("/api/v1/desk/tracking-book.xlsx").await, 401, "identity_unauthenticated").await;
 }

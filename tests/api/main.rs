@@ -16,6 +16,7 @@ mod indicators;
 mod integration;
 mod national_sync;
 mod notifications;
+mod payment_reconciliation;
 mod processing;
 mod records;
 mod smtp_sink;

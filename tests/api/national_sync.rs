@@ -540,3 +540,67 @@ async fn subscribers_get_signed_webhooks_of_the_states_they_chose_retried_until_
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.deliveries().len(), 2);
 }
+
+#[tokio::test]
+async fn the_national_record_carries_the_mapped_procedure_and_document_codes() {
+    // Arrange: a procedure with a required document, mapped to its national codes.
+    let portal = FakePortal::start().await;
+    let app = spawn_with_portal(&portal, |_| {}).await;
+    let desk = setup(&app).await;
+    let local = "LOCAL.0001";
+    let procedure = json!({
+        "code": local, "name": "Thủ tục riêng của tỉnh", "field": "Hộ tịch", "online_level": "full",
+        "eligible_full_online": true, "approval_required": false,
+        "processing_time": {"value": 3, "unit": "working_days"}, "fees": [],
+        "documents": [{"key": "to_khai", "name": "Tờ khai", "mandatory": true, "accepted_types": ["application/pdf"], "max_bytes": 1048576}],
+        "result": {"is_document": true, "name": "Giấy xác nhận"},
+        "form_schema": {"type": "object", "properties": {}}, "legal_basis": [], "agencies": [AGENCY_A]});
+    let response = app.post_json_as("/api/v1/admin/procedures", &procedure, &desk.admin.access_token).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    let mappings = json!({"items": [
+        {"procedure_code": local, "national_code": "1.004873.000.00.00.H56"},
+        {"procedure_code": local, "document_key": "to_khai", "national_code": "TP-01"}]});
+    let put = |body: &Value, token: &str| {
+        app.client.put(app.url("/api/v1/integration/code-mappings")).bearer_auth(token).json(body).send()
+    };
+    let response = put(&mappings, &desk.admin.access_token).await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    let listed: Value =
+        app.get_as("/api/v1/integration/code-mappings", &desk.admin.access_token).await.json().await.unwrap();
+    assert_eq!(listed["items"], mappings["items"]);
+
+    // Act: a dossier of the procedure, with its document, is submitted.
+    let body = json!({"procedure_code": local, "agency_code": AGENCY_A, "form_data": {}});
+    let draft: Value =
+        app.post_json_as("/api/v1/dossiers", &body, &desk.citizen.access_token).await.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(crate::attachments::upload_pdf(&app, &desk.citizen, id, "to_khai").await.status(), 201);
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
+        .bearer_auth(&desk.citizen.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+
+    // Assert: the national codes travel, not the local ones.
+    let text = portal.wait_for(SYNC, 1).await[0].to_string();
+    assert!(text.contains(r#""MaTTHC":"1.004873.000.00.00.H56""#), "{text}");
+    assert!(text.contains(r#""MaThanhPhanHoSo":"TP-01""#), "{text}");
+    assert!(!text.contains(local), "{text}");
+
+    // Unknown procedures and document keys are refused, all or none; only admins may set them.
+    let bad = json!({"items": [
+        {"procedure_code": local, "national_code": "KHAC"},
+        {"procedure_code": local, "document_key": "khong_co", "national_code": "TP-09"}]});
+    let problem =
+        crate::helpers::assert_problem(put(&bad, &desk.admin.access_token).await.unwrap(), 400, "validation_failed")
+            .await;
+    assert_eq!(problem["errors"][0]["field"], "items[1].document_key");
+    let listed: Value =
+        app.get_as("/api/v1/integration/code-mappings", &desk.admin.access_token).await.json().await.unwrap();
+    assert_eq!(listed["items"], mappings["items"], "nothing changed");
+    crate::helpers::assert_problem(put(&mappings, &desk.clerk.access_token).await.unwrap(), 403, "identity_forbidden")
+        .await;
+}

@@ -525,7 +525,7 @@ fn allowed(state: &str) -> &'static [&'static str] {
         ],
         "pending_approval" => &["approve", "send_back", "stop", "apologize", "withdraw"],
         "awaiting_supplement" => &["supplement", "stop", "withdraw"],
-        "awaiting_payment" => &["confirm_payment", "stop", "withdraw"],
+        "awaiting_payment" => &["request_payment", "confirm_payment", "stop", "withdraw"],
         "resolved" => &["return_result"],
         "returned" => &["rate"],
         _ => &[],

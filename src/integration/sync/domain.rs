@@ -121,6 +121,29 @@ pub struct ResultFacts {
     pub sha256: String,
 }
 
+/// Local codes as the national portal knows them (data kept by admins): the procedure's national
+/// TTHC code and the national `MaThanhPhanHoSo` of its documents. A code with no mapping is sent
+/// as it is (the catalogue usually uses the national codes already).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeMappings {
+    /// The procedure's national code.
+    pub procedure: Option<String>,
+    /// National `MaThanhPhanHoSo` by local document key.
+    pub documents: std::collections::HashMap<String, String>,
+}
+
+impl CodeMappings {
+    /// The national code of the procedure whose local code is `local`.
+    pub fn procedure_code<'a>(&'a self, local: &'a str) -> &'a str {
+        self.procedure.as_deref().unwrap_or(local)
+    }
+
+    /// The national `MaThanhPhanHoSo` of the local document key `key`.
+    pub fn document_code<'a>(&'a self, key: &'a str) -> &'a str {
+        self.documents.get(key).map_or(key, String::as_str)
+    }
+}
+
 /// Everything the national record says about a dossier, read when the job runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DossierFacts {
@@ -149,6 +172,8 @@ pub struct DossierFacts {
     pub results: Vec<ResultFacts>,
     /// Base URL for the links to result documents.
     pub public_url: String,
+    /// The national codes of the procedure and its documents.
+    pub mappings: CodeMappings,
 }
 
 /// One audit event, for `CapNhatTienDoHoSoMC`.
@@ -282,7 +307,7 @@ pub fn national_dossier(f: &DossierFacts) -> Result<NationalDossier, RecordError
             tep_dinh_kem_id: d.id.to_string(),
             ten_tep_dinh_kem: d.file_name.clone(),
             is_deleted: d.deleted,
-            ma_thanh_phan_ho_so: d.document_key.clone(),
+            ma_thanh_phan_ho_so: f.mappings.document_code(&d.document_key).to_owned(),
             duoc_so_hoa: 1,
             duoc_lay_tu_kho_dmqg: 0,
         })
@@ -299,7 +324,7 @@ pub fn national_dossier(f: &DossierFacts) -> Result<NationalDossier, RecordError
         .collect();
     Ok(NationalDossier {
         ma_ho_so: code,
-        ma_tthc: f.procedure_code.clone(),
+        ma_tthc: f.mappings.procedure_code(&f.procedure_code).to_owned(),
         ten_tthc: f.procedure_name.clone(),
         ma_linh_vuc: None,
         ten_linh_vuc: f.field_name.clone(),
@@ -430,7 +455,26 @@ mod tests {
             fees: Vec::new(),
             results: Vec::new(),
             public_url: "https://dvc.example.gov.vn".to_owned(),
+            mappings: CodeMappings::default(),
         }
+    }
+
+    #[test]
+    fn mapped_codes_are_sent_as_the_national_ones_and_the_others_as_they_are() {
+        let doc = Uuid::now_v7();
+        let mut f = facts(DossierState::Received);
+        f.documents = vec![
+            DocumentFacts { id: doc, document_key: "to_khai".into(), file_name: "to-khai.pdf".into(), deleted: false },
+            DocumentFacts { id: doc, document_key: "cccd".into(), file_name: "cccd.pdf".into(), deleted: false },
+        ];
+        f.mappings = CodeMappings {
+            procedure: Some("1.004873.000.00.00.H56".into()),
+            documents: [("to_khai".to_owned(), "TP-01".to_owned())].into(),
+        };
+        let record = serde_json::to_value(national_dossier(&f).unwrap()).unwrap();
+        assert_eq!(record["MaTTHC"], "1.004873.000.00.00.H56");
+        assert_eq!(record["TaiLieuNop"][0]["MaThanhPhanHoSo"], "TP-01");
+        assert_eq!(record["TaiLieuNop"][1]["MaThanhPhanHoSo"], "cccd");
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! `GET /integration/sync`: the outbound national-portal sync per dossier; `/admin/webhooks`: the
 //! webhook subscriptions (province-wide admins).
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::service::{self, SyncFilter, SyncState};
+use super::service::{self, CodeMapping, SyncFilter, SyncState};
 use super::webhooks::{self, Webhook};
-use crate::error::{ApiError, ProblemDetails};
+use crate::error::{ApiError, FieldError, ProblemDetails};
 use crate::http::json::Json;
 use crate::http::pagination::{Page, PageQuery, Paginated};
 use crate::identity::extract::ProvinceAdminCaller;
@@ -19,7 +19,12 @@ use crate::workflow::domain::DossierState;
 
 /// Registers the sync routes.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_sync_states).service(create_webhook).service(list_webhooks).service(delete_webhook);
+    cfg.service(list_sync_states)
+        .service(create_webhook)
+        .service(list_webhooks)
+        .service(delete_webhook)
+        .service(list_code_mappings)
+        .service(put_code_mappings);
 }
 
 /// One dossier's outbound sync. No personal data: the applicant's identifiers travel only to the
@@ -185,4 +190,98 @@ async fn delete_webhook(
 ) -> Result<HttpResponse, ApiError> {
     webhooks::delete_webhook(&state.db, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A local code and its national counterpart.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeMappingItem {
+    /// The local procedure code.
+    #[schema(example = "1.004873")]
+    pub procedure_code: String,
+    /// A required-document key of the procedure; absent: `national_code` is the procedure's
+    /// national TTHC code (`MaTTHC`), present: the document's `MaThanhPhanHoSo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "to_khai")]
+    pub document_key: Option<String>,
+    /// The national code.
+    #[schema(example = "TP-1.004873-01")]
+    pub national_code: String,
+}
+
+/// Code mappings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeMappingList {
+    pub items: Vec<CodeMappingItem>,
+}
+
+impl From<CodeMapping> for CodeMappingItem {
+    fn from(m: CodeMapping) -> Self {
+        Self { procedure_code: m.procedure_code, document_key: m.document_key, national_code: m.national_code }
+    }
+}
+
+fn checked_mappings(items: Vec<CodeMappingItem>) -> Result<Vec<CodeMapping>, ApiError> {
+    let mut errors = Vec::new();
+    if items.is_empty() || items.len() > 1000 {
+        errors.push(FieldError { field: "items".into(), message: "between 1 and 1000 mappings".into() });
+    }
+    let mut bounded = |i: usize, name: &str, value: &str, max: usize| {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > max {
+            errors.push(FieldError { field: format!("items[{i}].{name}"), message: format!("1–{max} characters") });
+        }
+        value.to_owned()
+    };
+    let mut checked = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        checked.push(CodeMapping {
+            procedure_code: bounded(i, "procedure_code", &item.procedure_code, 64),
+            document_key: item.document_key.map(|k| bounded(i, "document_key", &k, 64)),
+            national_code: bounded(i, "national_code", &item.national_code, 128),
+        });
+    }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// The local ↔ national code mappings the national sync uses: procedure codes to national TTHC
+/// codes (`MaTTHC`) and document keys to national `MaThanhPhanHoSo` (province-wide admins).
+#[utoipa::path(tag = "integration", operation_id = "list_code_mappings", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every mapping, by procedure then document key", body = CodeMappingList),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/integration/code-mappings")]
+async fn list_code_mappings(state: web::Data<AppState>, _admin: ProvinceAdminCaller) -> Result<HttpResponse, ApiError> {
+    let items = service::list_code_mappings(&state.db).await?.into_iter().map(CodeMappingItem::from).collect();
+    Ok(HttpResponse::Ok().json(CodeMappingList { items }))
+}
+
+/// Sets code mappings, all or none: each replaces the earlier mapping of the same procedure and
+/// document key; mappings not named are kept. A code with no mapping is sent to the national
+/// portal as it is. Answers every mapping (province-wide admins).
+#[utoipa::path(tag = "integration", operation_id = "put_code_mappings", request_body = CodeMappingList,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every mapping, by procedure then document key", body = CodeMappingList),
+        (status = 400, description = "Unknown procedure or document key, blank or overlong codes", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[put("/integration/code-mappings")]
+async fn put_code_mappings(
+    state: web::Data<AppState>,
+    _admin: ProvinceAdminCaller,
+    body: Json<CodeMappingList>,
+) -> Result<HttpResponse, ApiError> {
+    let items = checked_mappings(body.into_inner().items)?;
+    service::set_code_mappings(&state.db, &items).await?;
+    let items = service::list_code_mappings(&state.db).await?.into_iter().map(CodeMappingItem::from).collect();
+    Ok(HttpResponse::Ok().json(CodeMappingList { items }))
 }

@@ -128,6 +128,7 @@ async fn dossier_facts(
         fees,
         results: results.into_iter().map(|r| ResultFacts { id: r.id, name: r.file_name, sha256: r.sha256 }).collect(),
         public_url: public_url.to_owned(),
+        mappings: store::find_mappings(db, &dossier.procedure_code).await.context("read the code mappings")?,
     }))
 }
 
@@ -316,4 +317,89 @@ pub async fn synced_dossier_count(
     agency: Option<&str>,
 ) -> anyhow::Result<u64> {
     Ok(store::count_synced_received(db, from, to, agency).await?)
+}
+
+/// One local code and its national counterpart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeMapping {
+    /// The local procedure code.
+    pub procedure_code: String,
+    /// A document key of the procedure; `None`: the mapping is the procedure's own code.
+    pub document_key: Option<String>,
+    /// The national TTHC code, or the national `MaThanhPhanHoSo`.
+    pub national_code: String,
+}
+
+/// Why mappings were not set.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    /// Unknown procedures or document keys, blank or overlong codes.
+    #[error("invalid code mappings")]
+    Invalid(Vec<crate::error::FieldError>),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<MappingError> for crate::error::ApiError {
+    fn from(e: MappingError) -> Self {
+        match e {
+            MappingError::Invalid(errors) => Self::validation(errors),
+            MappingError::Unexpected(cause) => Self::internal(cause),
+        }
+    }
+}
+
+/// Sets the mappings (each replaces an earlier one of the same procedure and document), all or
+/// none; later national syncs send the national codes.
+///
+/// # Errors
+/// [`MappingError::Invalid`] naming the item of an unknown procedure or document key.
+pub async fn set_code_mappings(db: &DatabaseConnection, items: &[CodeMapping]) -> Result<(), MappingError> {
+    let mut errors = Vec::new();
+    let field = |i: usize, name: &str, message: &str| crate::error::FieldError {
+        field: format!("items[{i}].{name}"),
+        message: message.to_owned(),
+    };
+    for (i, item) in items.iter().enumerate() {
+        let procedure = crate::catalog::procedure_service::find_procedure(db, &item.procedure_code)
+            .await
+            .map_err(|e| anyhow::anyhow!("read the procedure: {e}"))?;
+        match (procedure, &item.document_key) {
+            (None, _) => errors.push(field(i, "procedure_code", "no such procedure")),
+            (Some(p), Some(key)) if !p.documents.iter().any(|d| &d.key == key) => {
+                errors.push(field(i, "document_key", "the procedure requires no document with this key"));
+            }
+            _ => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(MappingError::Invalid(errors));
+    }
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await.context("begin setting code mappings")?;
+    for item in items {
+        let key = item.document_key.as_deref().unwrap_or_default();
+        store::upsert_mapping(&txn, &item.procedure_code, key, &item.national_code, now)
+            .await
+            .context("store a code mapping")?;
+    }
+    txn.commit().await.context("commit the code mappings")?;
+    Ok(())
+}
+
+/// Every mapping, by procedure then document key.
+///
+/// # Errors
+/// On storage failure.
+pub async fn list_code_mappings(db: &DatabaseConnection) -> anyhow::Result<Vec<CodeMapping>> {
+    Ok(store::list_mappings(db)
+        .await
+        .context("read the code mappings")?
+        .into_iter()
+        .map(|(procedure_code, key, national_code)| CodeMapping {
+            procedure_code,
+            document_key: (!key.is_empty()).then_some(key),
+            national_code,
+        })
+        .collect())
 }

@@ -7,16 +7,73 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    accounts, attachments, dossier_events, dossiers, national_sync_states, outbox_jobs, webhook_subscriptions,
+    accounts, attachments, dossier_events, dossiers, national_code_mappings, national_sync_states, outbox_jobs,
+    webhook_subscriptions,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
-use super::domain::{ordering_key, DocumentFacts, NATIONAL_SYNC_JOB};
+use super::domain::{ordering_key, CodeMappings, DocumentFacts, NATIONAL_SYNC_JOB};
 use crate::http::pagination::Page;
 
 type StoreResult<T> = Result<T, sea_orm::DbErr>;
+
+/// The national codes of a procedure and its documents.
+pub(super) async fn find_mappings(db: &impl ConnectionTrait, procedure_code: &str) -> StoreResult<CodeMappings> {
+    let rows = national_code_mappings::Entity::find()
+        .filter(national_code_mappings::Column::ProcedureCode.eq(procedure_code))
+        .all(db)
+        .await?;
+    let mut mappings = CodeMappings::default();
+    for row in rows {
+        if row.document_key.is_empty() {
+            mappings.procedure = Some(row.national_code);
+        } else {
+            mappings.documents.insert(row.document_key, row.national_code);
+        }
+    }
+    Ok(mappings)
+}
+
+/// Every mapping row, by procedure then document key: (procedure code, document key or "", national code).
+pub(super) async fn list_mappings(db: &impl ConnectionTrait) -> StoreResult<Vec<(String, String, String)>> {
+    Ok(national_code_mappings::Entity::find()
+        .order_by_asc(national_code_mappings::Column::ProcedureCode)
+        .order_by_asc(national_code_mappings::Column::DocumentKey)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.procedure_code, r.document_key, r.national_code))
+        .collect())
+}
+
+/// Sets one mapping (document key "" for the procedure's own code), replacing an earlier one.
+pub(super) async fn upsert_mapping(
+    db: &impl ConnectionTrait,
+    procedure_code: &str,
+    document_key: &str,
+    national_code: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    national_code_mappings::Entity::insert(national_code_mappings::ActiveModel {
+        procedure_code: Set(procedure_code.to_owned()),
+        document_key: Set(document_key.to_owned()),
+        national_code: Set(national_code.to_owned()),
+        updated_at: Set(now.fixed_offset()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            national_code_mappings::Column::ProcedureCode,
+            national_code_mappings::Column::DocumentKey,
+        ])
+        .update_columns([national_code_mappings::Column::NationalCode, national_code_mappings::Column::UpdatedAt])
+        .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
 
 /// The identifiers of an account: name, national id, e-mail, phone.
 pub(super) struct AccountFacts {
