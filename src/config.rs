@@ -107,6 +107,10 @@ pub struct Settings {
     /// leaders, in seconds; `0` turns the reminders off. Env: `MOTCUA_REMINDERS_INTERVAL_SECS`.
     #[serde(default = "defaults::reminders_interval_secs")]
     pub reminders_interval_secs: u64,
+    /// Public dossier lookups (`GET /lookup/{code}`) allowed per client address per minute, so
+    /// codes and secrets cannot be enumerated; at least 1. Env: `MOTCUA_LOOKUPS_PER_MINUTE`.
+    #[serde(default = "defaults::lookups_per_minute")]
+    pub lookups_per_minute: u32,
 }
 
 mod defaults {
@@ -161,6 +165,9 @@ mod defaults {
     }
     pub fn payment_reconcile_interval_secs() -> u64 {
         300
+    }
+    pub fn lookups_per_minute() -> u32 {
+        crate::dossiers::service::LOOKUPS_PER_MINUTE
     }
 }
 
@@ -227,6 +234,7 @@ impl Settings {
             jobs_max_attempts: defaults::jobs_max_attempts(),
             jobs_backoff_ms: defaults::jobs_backoff_ms(),
             reminders_interval_secs: defaults::reminders_interval_secs(),
+            lookups_per_minute: defaults::lookups_per_minute(),
         }
     }
 
@@ -271,6 +279,12 @@ impl Settings {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_PAYMENT_RECONCILE_GRACE_SECS",
                 message: "at most 604800 (a week)".to_owned(),
+            });
+        }
+        if self.lookups_per_minute == 0 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_LOOKUPS_PER_MINUTE",
+                message: "must be at least 1".to_owned(),
             });
         }
         if self.jobs_max_attempts == 0 {

@@ -178,6 +178,7 @@ impl Application {
             payment_providers.push(Box::new(crate::workflow::payments::HmacProvider::new(secret.clone())));
         }
         let worker = job_worker(&db, &settings)?;
+        let lookup_limiter = crate::dossiers::service::LookupLimiter::new(settings.lookups_per_minute);
         let state = web::Data::new(AppState {
             result_signer,
             payment_providers,
@@ -186,7 +187,7 @@ impl Application {
             settings,
             metrics: HttpMetrics::new()?,
             identity,
-            lookup_limiter: Default::default(),
+            lookup_limiter,
         });
         let api = crate::openapi::document();
         let server = HttpServer::new(move || {

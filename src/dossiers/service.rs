@@ -315,7 +315,8 @@ pub async fn lookup(db: &DatabaseConnection, code: &str, secret: &str) -> Result
     }
 }
 
-/// Public lookups allowed per client address per minute.
+/// Public lookups allowed per client address per minute, unless `MOTCUA_LOOKUPS_PER_MINUTE`
+/// says otherwise.
 pub const LOOKUPS_PER_MINUTE: u32 = 30;
 
 /// A fixed-window limit of public lookups per client address, so codes cannot be enumerated.
@@ -323,16 +324,21 @@ pub const LOOKUPS_PER_MINUTE: u32 = 30;
 /// # Implementation Notes
 /// Per process: with several replicas behind a balancer the effective limit is multiplied by
 /// their number, which still bounds guessing of the 32⁶ secrets to a hopeless rate.
-#[derive(Default)]
 pub struct LookupLimiter {
+    per_minute: u32,
     windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 impl LookupLimiter {
+    /// A limiter allowing `per_minute` lookups per address per minute.
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, windows: Mutex::default() }
+    }
+
     /// Counts one lookup from `address`.
     ///
     /// # Errors
-    /// [`DossierError::LookupThrottled`] beyond [`LOOKUPS_PER_MINUTE`].
+    /// [`DossierError::LookupThrottled`] beyond the limit.
     pub fn check(&self, address: IpAddr) -> Result<(), DossierError> {
         let window = Duration::from_secs(60);
         let now = Instant::now();
@@ -345,7 +351,7 @@ impl LookupLimiter {
             *entry = (now, 0);
         }
         entry.1 += 1;
-        if entry.1 > LOOKUPS_PER_MINUTE {
+        if entry.1 > self.per_minute {
             let retry_after_secs = window.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
             return Err(DossierError::LookupThrottled { retry_after_secs });
         }
@@ -374,4 +380,22 @@ pub async fn received_between(
     limit: u64,
 ) -> Result<Vec<Dossier>, DossierError> {
     store::list_received_between(db, agency_code, from, to, limit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookup_limiter_allows_its_configured_number_per_address_then_refuses() {
+        let limiter = LookupLimiter::new(3);
+        let (one, other): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limiter.check(one).is_ok());
+        }
+        assert!(
+            matches!(limiter.check(one), Err(DossierError::LookupThrottled { retry_after_secs }) if retry_after_secs >= 1)
+        );
+        assert!(limiter.check(other).is_ok(), "the limit is per address");
+    }
 }
