@@ -26,6 +26,7 @@ use super::service::{self, merge_effects, truncate_to_micros, Effects, Step};
 use super::store;
 use crate::db::begin_write;
 use crate::dossiers::error::DossierError;
+use crate::dossiers::lookup_cache::LookupCache;
 use crate::dossiers::service::{self as dossiers, Dossier};
 
 /// A fee payment of a dossier.
@@ -227,6 +228,7 @@ pub async fn handle_callback(
     provider: &dyn PaymentProvider,
     callback: &Callback<'_>,
     public_url: &str,
+    lookups: &LookupCache,
 ) -> Result<CallbackOutcome, DossierError> {
     let now = truncate_to_micros(Utc::now());
     let notice = provider.verify(callback, now)?;
@@ -269,6 +271,9 @@ pub async fn handle_callback(
         .await
         .context("queue the applicant's notice")?;
     txn.commit().await.context("commit payment callback")?;
+    if let Some(code) = &changed.code {
+        lookups.invalidate(code);
+    }
     tracing::info!(dossier.id = %dossier.id, payment.id = %payment.id, "online payment settled");
     Ok(outcome("settled"))
 }
