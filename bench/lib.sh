@@ -175,15 +175,19 @@ bench_wrk() {
   return "$status"
 }
 
-# Runs wrk (arguments after the first two) until the files PREFIX.* hold N lines together, then
-# stops it with SIGINT (wrk otherwise sleeps its whole -d even when every thread has stopped).
+# Runs wrk (arguments after the first two) until the files PREFIX.* hold N lines together, or
+# stop growing for 3 s (a thread that stops drops the answers still in flight), then stops it
+# with SIGINT (wrk otherwise sleeps its whole -d even when every thread has stopped).
 bench_wrk_until() {
   local prefix="$1" n="$2"
   shift 2
   wrk --timeout 30s "$@" &
-  local load=$!
+  local load=$! lines=0 previous=-1 still=0
   while kill -0 "$load" 2>/dev/null; do
-    if (( $(cat "$prefix".* 2>/dev/null | wc -l) >= n )); then
+    lines=$( (cat "$prefix".* 2>/dev/null || true) | wc -l)
+    if (( lines == previous && lines > 0 )); then still=$((still + 1)); else still=0; fi
+    previous=$lines
+    if (( lines >= n || still >= 10 )); then
       kill -INT "$load" 2>/dev/null || true
       break
     fi
@@ -197,12 +201,12 @@ bench_wrk_until() {
 bench_create_drafts() {
   local n="$1" file="$2" agency="${3:-}"
   local threads=2
-  BENCH_IDS_OUT="$WORK/drafts" BENCH_TARGET=$(( (n + threads - 1) / threads )) \
+  BENCH_IDS_OUT="$WORK/new-drafts" BENCH_TARGET=$(( (n + threads - 1) / threads )) \
     BENCH_AGENCIES="${agency:-$AGENCIES}" BENCH_TOKEN="$CITIZEN_TOKEN" BENCH_PROCEDURE="$BENCH_PROCEDURE" \
-    bench_wrk_until "$WORK/drafts" "$n" -t"$threads" -c16 -d600s -s "$BENCH_DIR/create_drafts.lua" \
+    bench_wrk_until "$WORK/new-drafts" "$n" -t"$threads" -c16 -d600s -s "$BENCH_DIR/create_drafts.lua" \
     "$BASE/api/v1/dossiers" >"$WORK/create.txt"
-  cat "$WORK"/drafts.* >"$file"
-  rm -f "$WORK"/drafts.*
+  cat "$WORK"/new-drafts.* >"$file"
+  rm -f "$WORK"/new-drafts.*
   local made
   made=$(wc -l <"$file")
   echo "   created $made drafts ($(grep -E 'Requests/sec' "$WORK/create.txt" | tr -s ' '))"
@@ -248,7 +252,7 @@ bench_pg_test_fsync() {
   [[ -w "$dir" ]] || dir="$WORK"
   "$PG_BIN/pg_test_fsync" -s 2 -f "$dir/motcua_bench_fsync.tmp" >"$WORK/fsync.txt" 2>&1 || true
   rm -f "$dir/motcua_bench_fsync.tmp"
-  FSYNC_PER_SEC=$(awk '/one 8kB write/ {section=1} section && /fdatasync/ {printf "%.0f", $2; exit}' "$WORK/fsync.txt")
+  FSYNC_PER_SEC=$(awk '/one 8kB write/ {section=1} section && $1 == "fdatasync" {printf "%.0f", $2; exit}' "$WORK/fsync.txt")
   echo "   pg_test_fsync (8 kB write + fdatasync): ${FSYNC_PER_SEC:-?} ops/s"
 }
 

@@ -4,7 +4,7 @@
 #
 # Usage: bench/submissions.sh sqlite|postgres
 #   DURATION=15 (seconds per measurement)  CONNECTIONS=16 (wrk connections = pgbench clients)
-#   DRAFTS=<n> (drafts per scenario; default 40000 on SQLite, 20000 on PostgreSQL)
+#   DRAFTS=<n> (drafts per scenario; default 8000 on SQLite, 15000 on PostgreSQL)
 # Needs wrk (apt-get install wrk), curl, python3, psql and pgbench, and a PostgreSQL reachable as
 # $PGUSER@$PGHOST:$PGPORT (default postgres@127.0.0.1:5432, trust auth) even for the SQLite run:
 # the pgbench baseline runs there.
@@ -28,7 +28,7 @@ BACKEND="${1:?usage: bench/submissions.sh sqlite|postgres}"
 source "$(dirname "$0")/lib.sh"
 DURATION="${DURATION:-15}"
 CONNECTIONS="${CONNECTIONS:-16}"
-if [[ "$BACKEND" == sqlite ]]; then DRAFTS="${DRAFTS:-40000}"; else DRAFTS="${DRAFTS:-20000}"; fi
+if [[ "$BACKEND" == sqlite ]]; then DRAFTS="${DRAFTS:-8000}"; else DRAFTS="${DRAFTS:-15000}"; fi
 
 bench_machine
 echo "== backend: $BACKEND, $CONNECTIONS connections, ${DURATION}s per measurement, $DRAFTS drafts per scenario"

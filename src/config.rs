@@ -111,6 +111,11 @@ pub struct Settings {
     /// codes and secrets cannot be enumerated; at least 1. Env: `MOTCUA_LOOKUPS_PER_MINUTE`.
     #[serde(default = "defaults::lookups_per_minute")]
     pub lookups_per_minute: u32,
+    /// How long a public lookup's answer may be served from this process's memory, in
+    /// milliseconds; a transition through this process invalidates it at once, one through another
+    /// replica shows after at most this long. `0` turns the cache off. Env: `MOTCUA_LOOKUP_CACHE_MS`.
+    #[serde(default = "defaults::lookup_cache_ms")]
+    pub lookup_cache_ms: u64,
 }
 
 mod defaults {
@@ -165,6 +170,9 @@ mod defaults {
     }
     pub fn payment_reconcile_interval_secs() -> u64 {
         300
+    }
+    pub fn lookup_cache_ms() -> u64 {
+        1000
     }
     pub fn lookups_per_minute() -> u32 {
         crate::dossiers::service::LOOKUPS_PER_MINUTE
@@ -235,6 +243,7 @@ impl Settings {
             jobs_backoff_ms: defaults::jobs_backoff_ms(),
             reminders_interval_secs: defaults::reminders_interval_secs(),
             lookups_per_minute: defaults::lookups_per_minute(),
+            lookup_cache_ms: defaults::lookup_cache_ms(),
         }
     }
 

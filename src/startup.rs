@@ -34,6 +34,8 @@ pub struct AppState {
     pub identity: crate::identity::service::Identity,
     /// Per-address limit of public dossier lookups.
     pub lookup_limiter: crate::dossiers::service::LookupLimiter,
+    /// Recent public lookups; every transition of this process invalidates its dossier's entry.
+    pub lookup_cache: crate::dossiers::lookup_cache::LookupCache,
     /// Attachments and result documents (the object store).
     pub files: crate::storage::FileStore,
     /// The key result documents are signed with.
@@ -50,6 +52,7 @@ impl AppState {
             files: &self.files,
             signer: &self.result_signer,
             public_url: &self.settings.public_url,
+            lookups: &self.lookup_cache,
         }
     }
 }
@@ -179,6 +182,8 @@ impl Application {
         }
         let worker = job_worker(&db, &settings)?;
         let lookup_limiter = crate::dossiers::service::LookupLimiter::new(settings.lookups_per_minute);
+        let lookup_cache =
+            crate::dossiers::lookup_cache::LookupCache::new(Duration::from_millis(settings.lookup_cache_ms));
         let state = web::Data::new(AppState {
             result_signer,
             payment_providers,
@@ -188,6 +193,7 @@ impl Application {
             metrics: HttpMetrics::new()?,
             identity,
             lookup_limiter,
+            lookup_cache,
         });
         let api = crate::openapi::document();
         let server = HttpServer::new(move || {

@@ -499,14 +499,14 @@ async fn lookup_dossier(
     if let Some(address) = req.peer_addr() {
         state.lookup_limiter.check(address.ip())?;
     }
-    let dossier = service::lookup(&state.db, &code, &query.secret).await?;
+    let view = service::lookup(&state.db, &state.lookup_cache, &code, &query.secret).await?;
     Ok(HttpResponse::Ok().json(LookupResponse {
-        code: dossier.code.unwrap_or_default(),
-        national_status: dossier.state.national_status(),
-        state: dossier.state,
-        agency_code: dossier.agency_code,
-        received_at: dossier.received_at,
-        due_at: dossier.due_at,
+        code: view.code.clone(),
+        national_status: view.state.national_status(),
+        state: view.state,
+        agency_code: view.agency_code.clone(),
+        received_at: view.received_at,
+        due_at: view.due_at,
     }))
 }
 

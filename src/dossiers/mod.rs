@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod intake;
+pub mod lookup_cache;
 pub mod receipt;
 pub mod service;
 mod store;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::domain::{day_key, dossier_code, new_lookup_secret, Channel};
 use super::error::DossierError;
+use super::lookup_cache::{LookupCache, LookupView};
 pub use super::store::Dossier;
 use super::store::{self, NewDraft, StoredResponse};
 use crate::calendar::domain::business_offset;
@@ -299,19 +300,33 @@ pub async fn history(
     Ok((dossier, workflow::history(db, id).await?))
 }
 
-/// The public status lookup by code and secret. An unknown code and a wrong secret answer the
-/// same, so the lookup reveals nothing without the secret printed on the receipt.
+/// The public status lookup by code and secret, through the lookup cache. An unknown code and a
+/// wrong secret answer the same, so the lookup reveals nothing without the secret printed on the
+/// receipt.
 ///
 /// # Errors
 /// [`DossierError::LookupNotFound`].
-pub async fn lookup(db: &DatabaseConnection, code: &str, secret: &str) -> Result<Dossier, DossierError> {
-    let dossier = store::find_dossier_by_code(db, code.trim()).await?;
-    let presented = secret.trim().to_ascii_uppercase();
-    match dossier {
-        Some(d) if d.lookup_secret.as_deref().is_some_and(|s| bool::from(s.as_bytes().ct_eq(presented.as_bytes()))) => {
-            Ok(d)
+pub async fn lookup(
+    db: &DatabaseConnection,
+    cache: &LookupCache,
+    code: &str,
+    secret: &str,
+) -> Result<Arc<LookupView>, DossierError> {
+    let code = code.trim();
+    let view = match cache.get(code) {
+        Some(view) => view,
+        None => {
+            let ticket = cache.ticket();
+            let view = Arc::new(store::find_lookup(db, code).await?.ok_or(DossierError::LookupNotFound)?);
+            cache.put(ticket, Arc::clone(&view));
+            view
         }
-        _ => Err(DossierError::LookupNotFound),
+    };
+    let presented = secret.trim().to_ascii_uppercase();
+    if bool::from(view.lookup_secret.as_bytes().ct_eq(presented.as_bytes())) {
+        Ok(view)
+    } else {
+        Err(DossierError::LookupNotFound)
     }
 }
 

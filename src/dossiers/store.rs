@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{dossier_sequences, dossiers, idempotency_keys};
+use sea_orm::prelude::DateTimeWithTimeZone;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -11,6 +12,7 @@ use uuid::Uuid;
 
 use super::domain::Channel;
 use super::error::DossierError;
+use super::lookup_cache::LookupView;
 use crate::http::pagination::Page;
 use crate::workflow::domain::DossierState;
 
@@ -214,11 +216,46 @@ pub(super) async fn find_dossier(db: &impl ConnectionTrait, id: Uuid) -> Result<
     dossiers::Entity::find_by_id(id).one(db).await?.map(Dossier::try_from).transpose()
 }
 
-pub(super) async fn find_dossier_by_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<Dossier>, DossierError> {
-    dossiers::Entity::find().filter(dossiers::Column::Code.eq(code)).one(db).await?.map(Dossier::try_from).transpose()
+/// What the public lookup needs of the dossier with `code` (a narrow read: no form data). A
+/// dossier without a code or secret yet is not found.
+pub(super) async fn find_lookup(db: &impl ConnectionTrait, code: &str) -> Result<Option<LookupView>, DossierError> {
+    type Row = (
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        Option<DateTimeWithTimeZone>,
+        Option<DateTimeWithTimeZone>,
+        i32,
+    );
+    let row: Option<Row> = dossiers::Entity::find()
+        .select_only()
+        .columns([
+            dossiers::Column::Code,
+            dossiers::Column::LookupSecret,
+            dossiers::Column::State,
+            dossiers::Column::AgencyCode,
+            dossiers::Column::ReceivedAt,
+            dossiers::Column::DueAt,
+            dossiers::Column::Version,
+        ])
+        .filter(dossiers::Column::Code.eq(code))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some((Some(code), Some(lookup_secret), state, agency_code, received_at, due_at, version)) = row else {
+        return Ok(None);
+    };
+    let state = DossierState::parse(&state).ok_or_else(|| anyhow::anyhow!("dossier {code} has unknown state"))?;
+    Ok(Some(LookupView {
+        code,
+        lookup_secret,
+        state,
+        agency_code,
+        received_at: utc(received_at),
+        due_at: utc(due_at),
+        version,
+    }))
 }
 
 pub(super) async fn list_for_applicant(

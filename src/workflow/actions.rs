@@ -21,6 +21,7 @@ use crate::catalog::procedure_service;
 use crate::db::begin_write;
 use crate::domain_types::Role;
 use crate::dossiers::error::DossierError;
+use crate::dossiers::lookup_cache::LookupCache;
 use crate::dossiers::service::{self as dossiers, Dossier};
 use crate::identity::domain::PrincipalKind;
 use crate::identity::service::Principal;
@@ -326,6 +327,8 @@ pub struct Desk<'a> {
     pub signer: &'a ResultSigner,
     /// Public base URL, for the verification links printed on results.
     pub public_url: &'a str,
+    /// The public lookup cache, invalidated after every committed action.
+    pub lookups: &'a LookupCache,
 }
 
 /// The capacities in which `caller` acts on `dossier` (visibility is already checked).
@@ -720,6 +723,9 @@ pub async fn perform(
         .await
         .context("queue the applicant's notice")?;
     txn.commit().await.context("commit action")?;
+    if let Some(code) = &changed.code {
+        desk.lookups.invalidate(code);
+    }
     tracing::info!(dossier.id = %id, action = action.as_str(), "dossier action");
     Ok(changed)
 }

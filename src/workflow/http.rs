@@ -311,6 +311,7 @@ async fn payment_callback(
         provider.as_ref(),
         &Callback { headers, body: &body },
         &state.settings.public_url,
+        &state.lookup_cache,
     )
     .await?;
     Ok(HttpResponse::Ok().json(outcome))

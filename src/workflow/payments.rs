@@ -34,6 +34,7 @@ use super::service::{self, merge_effects, truncate_to_micros, Effects, Step};
 use super::store;
 use crate::db::begin_write;
 use crate::dossiers::error::DossierError;
+use crate::dossiers::lookup_cache::LookupCache;
 use crate::dossiers::service::{self as dossiers, Dossier};
 
 /// A fee payment of a dossier.
@@ -313,6 +314,7 @@ pub async fn handle_callback(
     provider: &dyn PaymentProvider,
     callback: &Callback<'_>,
     public_url: &str,
+    lookups: &LookupCache,
 ) -> Result<CallbackOutcome, DossierError> {
     let now = truncate_to_micros(Utc::now());
     let notice = provider.verify(callback, now)?;
@@ -334,7 +336,7 @@ pub async fn handle_callback(
         return Ok(outcome(&payment.status));
     }
     let unsettled = Unsettled { id: payment.id, dossier_id: payment.dossier_id, amount: payment.amount };
-    settle_online(db, provider.name(), unsettled, &notice.reference, public_url, now).await?;
+    settle_online(db, provider.name(), unsettled, &notice.reference, public_url, Some(lookups), now).await?;
     Ok(outcome("settled"))
 }
 
@@ -346,6 +348,7 @@ async fn settle_online(
     payment: Unsettled,
     reference: &str,
     public_url: &str,
+    lookups: Option<&LookupCache>,
     now: DateTime<Utc>,
 ) -> Result<(), DossierError> {
     let dossier = dossiers::reload(db, payment.dossier_id).await?;
@@ -380,6 +383,12 @@ async fn settle_online(
         .await
         .context("queue the applicant's notice")?;
     txn.commit().await.context("commit payment settlement")?;
+    // The callback runs in the serving process and clears its cached lookup at once; the
+    // reconciliation task has no cache of its own to clear, and a serving process's entry expires
+    // within MOTCUA_LOOKUP_CACHE_MS.
+    if let (Some(lookups), Some(code)) = (lookups, &changed.code) {
+        lookups.invalidate(code);
+    }
     tracing::info!(dossier.id = %dossier.id, payment.id = %payment.id, "online payment settled");
     Ok(())
 }
@@ -436,7 +445,7 @@ pub async fn reconcile(
         match status {
             ProviderStatus::Paid { reference, amount } if amount == payment.amount => {
                 let unsettled = Unsettled { id: payment.id, dossier_id: payment.dossier_id, amount: payment.amount };
-                match settle_online(db, provider.name(), unsettled, &reference, public_url, now).await {
+                match settle_online(db, provider.name(), unsettled, &reference, public_url, None, now).await {
                     Ok(()) => report.settled += 1,
                     Err(e) => {
                         tracing::warn!(payment.id = %payment.id, error = ?e, "could not settle a paid payment");

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, Session, TestApp, AGENCY_A, AGENCY_B};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Session, TestApp, AGENCY_A, AGENCY_B};
 
 const PROCEDURE: &str = "1.004873";
 
@@ -319,4 +319,62 @@ async fn audit_verification_detects_a_tampered_event() {
     assert_ne!(id, other);
     assert_problem(app.get_as("/api/v1/admin/audit/verify", &desk.clerk.access_token).await, 403, "identity_forbidden")
         .await;
+}
+
+#[tokio::test]
+async fn the_public_lookup_never_shows_a_state_older_than_the_last_transition() {
+    // Arrange: a cache entry that would live ten minutes, so only invalidation can show a change,
+    // and lookups racing with every commit from other tasks.
+    let app = spawn_app_with(|s| {
+        s.lookup_cache_ms = 600_000;
+        s.lookups_per_minute = 1_000_000;
+    })
+    .await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    let dossier: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}"), &desk.citizen.access_token).await.json().await.unwrap();
+    let lookup = app.url(&format!(
+        "/api/v1/lookup/{}?secret={}",
+        dossier["code"].as_str().unwrap(),
+        dossier["lookup_secret"].as_str().unwrap()
+    ));
+    let state_now =
+        || async { app.client.get(&lookup).send().await.unwrap().json::<Value>().await.unwrap()["state"].clone() };
+    assert_eq!(state_now().await, "submitted");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, stop) = (app.client.clone(), lookup.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+                }
+            })
+        })
+        .collect();
+
+    // Act and assert: right after each transition's answer, the lookup shows its state.
+    let steps = [
+        (&desk.clerk, json!({"action": "receive"}), "received"),
+        (&desk.clerk, json!({"action": "assign", "assignee_id": desk.specialist.id}), "in_progress"),
+        (
+            &desk.specialist,
+            json!({"action": "propose_result", "decision": "approved", "summary": "đủ điều kiện"}),
+            "pending_approval",
+        ),
+    ];
+    let mut version = version;
+    for (who, body, expected) in steps {
+        let response = act(&app, who, &id, Some(version), body).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        version = response.json::<Value>().await.unwrap()["version"].as_i64().unwrap();
+        for _ in 0..20 {
+            assert_eq!(state_now().await, expected);
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for racer in racers {
+        racer.await.unwrap();
+    }
 }
