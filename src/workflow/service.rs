@@ -267,7 +267,7 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
         return Err(WorkflowError::VersionMismatch { expected: row.version, actual });
     }
     // The throughput records move with the state, in this transaction (DESIGN.md §8).
-    let after = crate::metrics::store::find_facts(txn, dossier_id).await?;
+    let after = crate::metrics::store::find_facts_after(txn, &before).await?;
     crate::metrics::records::record_transition(txn, &before, &after, step.action, now).await?;
     let last = store::last_event(txn, dossier_id).await?;
     let mut event = AuditEvent {
