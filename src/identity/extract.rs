@@ -95,6 +95,22 @@ caller_extractor!(
     |p| p.kind == PrincipalKind::Client
 );
 
+impl StaffCaller {
+    /// The staff member's agency, for what belongs to an agency's desk (its queue, its book).
+    ///
+    /// # Errors
+    /// `desk_no_agency` (403) for province-wide staff, who have none.
+    pub fn agency_code(&self) -> Result<String, ApiError> {
+        self.0.agency_code.clone().ok_or_else(|| {
+            ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "desk_no_agency",
+                "this belongs to the staff of an agency; province-wide accounts have none",
+            )
+        })
+    }
+}
+
 impl ClientCaller {
     /// Refuses the request unless the token carries `scope`.
     ///

@@ -470,22 +470,12 @@ async fn tracking_book_csv(
     staff: StaffCaller,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let agency = agency_of(&staff)?;
+    let agency = staff.agency_code()?;
     let (period, lines) = book(&state, &staff, &agency, &query).await?;
     let header = super::tracking_book::HEADER.map(str::to_owned).to_vec();
     let rows = lines.iter().enumerate().map(|(i, line)| line.cells(i + 1));
     let body = csv_document(std::iter::once(header).chain(rows));
     Ok(csv_reply(body, &format!("so-theo-doi-ho-so_{agency}_{}_{}.csv", period.from, period.to)))
-}
-
-fn agency_of(staff: &StaffCaller) -> Result<String, ApiError> {
-    staff.0.agency_code.clone().ok_or_else(|| {
-        ApiError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "desk_no_agency",
-            "the tracking book belongs to an agency's staff",
-        )
-    })
 }
 
 async fn book(
@@ -526,7 +516,7 @@ async fn tracking_book_xlsx(
     staff: StaffCaller,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let agency = agency_of(&staff)?;
+    let agency = staff.agency_code()?;
     let (period, lines) = book(&state, &staff, &agency, &query).await?;
     let name =
         crate::catalog::service::find_agency(&state.db, &agency).await?.map_or_else(|| agency.clone(), |a| a.name);

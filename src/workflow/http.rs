@@ -136,13 +136,7 @@ async fn desk_queue(
     staff: StaffCaller,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(agency) = staff.0.agency_code.clone() else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "desk_no_agency",
-            "the desk queue belongs to an agency's staff",
-        ));
-    };
+    let agency = staff.agency_code()?;
     let q = query.into_inner();
     let page = Page::try_from(PageQuery { page: q.page, per_page: q.per_page })?;
     let assignee_id = match q.assignee.as_deref() {
