@@ -312,6 +312,12 @@ pub struct ApplicantRequest {
     pub phone: Option<Phone>,
 }
 
+impl From<ApplicantRequest> for Applicant {
+    fn from(a: ApplicantRequest) -> Self {
+        Self { national_id: a.national_id, full_name: a.full_name, email: a.email, phone: a.phone }
+    }
+}
+
 /// A walk-in or postal dossier registered by a clerk.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -353,12 +359,7 @@ async fn register_at_desk(
         channel: b.channel,
         procedure_code: b.procedure_code,
         form_data: b.form_data,
-        applicant: Applicant {
-            national_id: b.applicant.national_id,
-            full_name: b.applicant.full_name,
-            email: b.applicant.email,
-            phone: b.applicant.phone,
-        },
+        applicant: b.applicant.into(),
         note: b.note,
     };
     let dossier = intake::register_at_desk(&state.desk(), &state.identity, &staff.0, registration).await?;

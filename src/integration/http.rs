@@ -13,7 +13,6 @@ use crate::dossiers::intake::{self, InlineDocument, Intake, PortalDossier};
 use crate::error::{ApiError, ProblemDetails};
 use crate::http::json::Json;
 use crate::identity::extract::ClientCaller;
-use crate::identity::service::Applicant;
 use crate::startup::AppState;
 
 /// Registers the integration routes.
@@ -100,12 +99,7 @@ async fn intake_dossier(
         external_id: b.external_id,
         procedure_code: b.procedure_code,
         agency_code: b.agency_code,
-        applicant: Applicant {
-            national_id: b.applicant.national_id,
-            full_name: b.applicant.full_name,
-            email: b.applicant.email,
-            phone: b.applicant.phone,
-        },
+        applicant: b.applicant.into(),
         vneid_authenticated: b.vneid_authenticated,
         form_data: b.form_data,
         documents,
