@@ -5,10 +5,12 @@
 --     their agency's two specialists, each time with the version the previous answer carried.
 -- $BENCH_STAFF has one line per agency: "agency clerk_token specialist_id specialist_id".
 -- Only 2xx answers count; a thread out of dossiers sends GET /health/live fillers and stops.
+-- With $BENCH_DONE_OUT set, writes one line per 2xx answer to $BENCH_DONE_OUT.<thread> (so that
+-- bench_wrk_until can stop wrk when every dossier is through).
 dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
 
 local queue, head, tail = {}, 1, 0
-local staff, action = {}, "assign"
+local staff, action, done_out = {}, "assign", nil
 
 local function push(id, version, agency)
   tail = tail + 1
@@ -17,6 +19,11 @@ end
 
 function init(args)
   action = os.getenv("BENCH_ACTION")
+  local done_path = os.getenv("BENCH_DONE_OUT")
+  if done_path and done_path ~= "" then
+    done_out = io.open(done_path .. "." .. tid, "w")
+    done_out:setvbuf("line")
+  end
   for line in io.lines(os.getenv("BENCH_STAFF")) do
     local agency, token, s1, s2 = string.match(line, "^(%S+) (%S+) (%S+) (%S+)$")
     if agency then staff[agency] = { token = token, specialists = { s1, s2 } } end
@@ -52,6 +59,7 @@ end
 
 function response(status, headers, body)
   count(status)
+  if done_out and status >= 200 and status < 300 then done_out:write("1\n") end
   if action == "assign" and status == 200 then
     local id = string.match(body, '"id":"([0-9a-f-]+)"')
     local version = string.match(body, '"version":(%d+)')
