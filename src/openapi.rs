@@ -62,7 +62,57 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::startup::routes)
         .split_for_parts();
     page_examples(&mut api);
+    problem_examples(&mut api);
     api
+}
+
+/// The two problems every operation that needs a token shares, as the API words them: a client
+/// sees the real `code` for 401 and 403 instead of the one `ProblemDetails` example (a 404).
+/// Public operations answer 401 and 403 for their own reasons (bad credentials, unverified
+/// e-mail, a bad signature), so they keep the generic example; so do the other statuses, whose
+/// codes differ from one operation to the next.
+fn problem_examples(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::RefOr;
+    let shared = |status: &str, scope: Option<&str>| -> Option<serde_json::Value> {
+        let (title, detail, code) = match (status, scope) {
+            ("401", _) => (
+                "Unauthorized",
+                "authentication is required: send a valid bearer access token".to_owned(),
+                "identity_unauthenticated",
+            ),
+            ("403", None) => {
+                ("Forbidden", "this operation is not allowed for the caller".to_owned(), "identity_forbidden")
+            }
+            ("403", Some(scope)) => {
+                ("Forbidden", format!("the caller's token lacks the scope {scope}"), "identity_missing_scope")
+            }
+            _ => return None,
+        };
+        Some(serde_json::json!({
+            "type": "about:blank", "title": title, "status": status.parse::<u16>().ok(), "detail": detail,
+            "code": code, "request_id": "01a22a35-3742-75db-94d7-55a396a0c513"
+        }))
+    };
+    for item in api.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let public =
+                operation.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
+            // An operation for API clients refuses a token without its scope.
+            let scope = serde_json::to_value(&operation.security).ok().and_then(|security| {
+                security.as_array()?.iter().find_map(|r| r["client_credentials"][0].as_str().map(str::to_owned))
+            });
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else { continue };
+                let example = if public { None } else { shared(status, scope.as_deref()) };
+                if let (Some(example), Some(problem)) = (example, response.content.get_mut(crate::error::PROBLEM_JSON))
+                {
+                    problem.example.get_or_insert(example);
+                }
+            }
+        }
+    }
 }
 
 /// Gives each list envelope (`Paginated_*`, which utoipa makes from the generic `Paginated<T>`
