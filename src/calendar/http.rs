@@ -23,6 +23,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// One year of the working calendar.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "year": 2026,
+    "holidays": [
+        "2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-02-14", "2026-02-15", "2026-02-16",
+        "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22", "2026-04-25",
+        "2026-04-26", "2026-04-27", "2026-04-30", "2026-05-01", "2026-05-02", "2026-05-03", "2026-08-29",
+        "2026-08-30", "2026-08-31", "2026-09-01", "2026-09-02"
+    ],
+    "makeup_working_days": ["2026-01-10", "2026-08-22"],
+    "source": "official civil-service calendar shipped with motcua (seed/calendar.json)",
+    "updated_at": "2026-11-30T01:58:57.364575Z", "working_days": 250
+}))]
 pub struct CalendarYearResponse {
     /// The year.
     pub year: i32,
@@ -60,7 +72,7 @@ fn year_response(stored: service::StoredYear) -> CalendarYearResponse {
 }
 
 /// Reads one year of the working calendar.
-#[utoipa::path(tag = "calendar", operation_id = "get_calendar_year", params(("year" = i32, Path, description = "Year")),
+#[utoipa::path(tag = "calendar", operation_id = "get_calendar_year", security(()), params(("year" = i32, Path, description = "Year")),
     responses(
         (status = 200, description = "The year", body = CalendarYearResponse),
         (status = 404, description = "No calendar stored for that year", body = ProblemDetails, content_type = "application/problem+json"),
@@ -74,6 +86,11 @@ async fn get_calendar_year(state: web::Data<AppState>, year: web::Path<i32>) -> 
 /// A year of the calendar to store.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "holidays": ["2027-01-01", "2027-04-30", "2027-05-01", "2027-05-02", "2027-09-02", "2027-09-03"],
+    "makeup_working_days": [],
+    "source": "Lịch nghỉ lễ năm 2027 của Bộ Nội vụ (Tết Nguyên đán, Giỗ Tổ Hùng Vương bổ sung sau)"
+}))]
 pub struct CalendarYearRequest {
     /// Every day off (YYYY-MM-DD), adjacent weekend days included, as the official notice lists them.
     pub holidays: BTreeSet<NaiveDate>,
@@ -150,6 +167,26 @@ pub struct DeadlineTermResponse {
 
 /// A deadline and how it was reached.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "start": "2026-02-13T16:00:00+07:00", "due": "2026-02-23T16:00:00+07:00",
+    "terms": [
+        {
+            "kind": "received", "text": "received Fri 2026-02-13 16:00 (UTC+07:00)",
+            "at": "2026-02-13T16:00:00+07:00"
+        },
+        {
+            "kind": "working_time",
+            "text": "1 working day × 450 office minutes a day = 450 working minutes counted through office sessions → Mon 2026-02-23 16:00",
+            "at": "2026-02-23T16:00:00+07:00"
+        },
+        {
+            "kind": "skipped_holidays",
+            "text": "skipped holidays Sat 2026-02-14 to Sun 2026-02-22 (9 days off) → counting resumes Mon 2026-02-23 07:30",
+            "at": "2026-02-23T07:30:00+07:00"
+        },
+        {"kind": "due", "text": "due Mon 2026-02-23 16:00", "at": "2026-02-23T16:00:00+07:00"}
+    ]
+}))]
 pub struct DeadlineResponse {
     /// When the clock started.
     pub start: DateTime<FixedOffset>,
@@ -182,7 +219,7 @@ impl From<Deadline> for DeadlineResponse {
 
 /// Computes the due time of a dossier received at a given time, with every term explained
 /// (working days, holidays skipped, office hours, the 15:00 same-day cut-off).
-#[utoipa::path(tag = "calendar", operation_id = "compute_deadline", params(DeadlineQuery),
+#[utoipa::path(tag = "calendar", operation_id = "compute_deadline", security(()), params(DeadlineQuery),
     responses(
         (status = 200, description = "The deadline", body = DeadlineResponse),
         (status = 400, description = "Invalid time, unit or agency", body = ProblemDetails, content_type = "application/problem+json"),

@@ -26,6 +26,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// An agency (cơ quan / đơn vị).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "000.17.22.H56", "name": "UBND xã Đông Sơn (demo)", "level": "commune",
+    "parent_code": "000.00.00.H56", "valid_from": null, "valid_to": null,
+    "office_hours": [["07:30:00", "11:30:00"], ["13:30:00", "17:00:00"]]
+}))]
 pub struct AgencyResponse {
     /// QCVN 102:2016 identifier, e.g. `000.00.14.H56`.
     pub code: String,
@@ -62,6 +67,10 @@ impl From<Agency> for AgencyResponse {
 /// An agency to create or replace.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "000.20.22.H56", "name": "UBND xã Quảng Phú", "level": "commune", "parent_code": "000.00.00.H56",
+    "valid_from": "2025-07-01"
+}))]
 pub struct AgencyRequest {
     /// QCVN 102:2016 identifier (create only; ignored on update, where the path names it).
     #[serde(default)]
@@ -115,7 +124,7 @@ pub struct AgencyQuery {
 }
 
 /// Lists agencies.
-#[utoipa::path(tag = "catalog", operation_id = "list_agencies", params(AgencyQuery),
+#[utoipa::path(tag = "catalog", operation_id = "list_agencies", security(()), params(AgencyQuery),
     responses(
         (status = 200, description = "A page of agencies", body = Paginated<AgencyResponse>),
         (status = 400, description = "Invalid filter", body = ProblemDetails, content_type = "application/problem+json"),
@@ -128,7 +137,7 @@ async fn list_agencies(state: web::Data<AppState>, query: web::Query<AgencyQuery
 }
 
 /// Reads one agency.
-#[utoipa::path(tag = "catalog", operation_id = "get_agency", params(("code" = String, Path, description = "Agency code")),
+#[utoipa::path(tag = "catalog", operation_id = "get_agency", security(()), params(("code" = String, Path, description = "Agency code")),
     responses(
         (status = 200, description = "The agency", body = AgencyResponse),
         (status = 404, description = "No such agency", body = ProblemDetails, content_type = "application/problem+json"),

@@ -64,6 +64,40 @@ pub enum ProcedureTimeUnit {
 
 /// A procedure (thủ tục hành chính) of the catalogue.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "1.004873", "name": "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "field": "Hộ tịch",
+    "online_level": "full", "eligible_full_online": true, "approval_required": true,
+    "processing_time": {"value": 3, "unit": "working_days"},
+    "fees": [
+        {
+            "name": "Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", "amount_vnd": null,
+            "note": "Mức do HĐND cấp tỉnh quy định; nhiều tỉnh miễn/giảm khi nộp trực tuyến."
+        }
+    ],
+    "documents": [
+        {
+            "key": "to_khai_xac_nhan_tthn", "name": "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
+            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
+            "max_bytes": 10485760, "template_url": null
+        },
+        {
+            "key": "giay_to_tuy_than", "name": "Giấy tờ tùy thân của người yêu cầu (xuất trình)",
+            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
+            "max_bytes": 10485760, "template_url": null
+        }
+    ],
+    "agencies": ["000.17.22.H56", "000.18.22.H56", "000.19.22.H56"],
+    "form_schema": {
+        "properties": {"applicant_address": {"type": "string"}}, "required": ["applicant_address"],
+        "type": "object"
+    },
+    "result": {"is_document": true, "name": "Giấy xác nhận tình trạng hôn nhân"},
+    "legal_basis": [
+        "Luật Hộ tịch 2014 (60/2014/QH13)", "Nghị định 123/2015/NĐ-CP",
+        "Nghị định 07/2025/NĐ-CP (sửa đổi NĐ 123/2015)", "Thông tư 04/2020/TT-BTP", "Thông tư 85/2019/TT-BTC"
+    ],
+    "valid_from": null, "valid_to": null, "channel_overrides": {}
+}))]
 pub struct ProcedureResponse {
     /// National procedure code (mã TTHC), e.g. `1.001193`.
     pub code: String,
@@ -130,6 +164,40 @@ impl From<Procedure> for ProcedureResponse {
 /// A procedure to create or replace.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "1.004873", "name": "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "field": "Hộ tịch",
+    "online_level": "full", "eligible_full_online": true, "approval_required": true,
+    "processing_time": {"value": 3, "unit": "working_days"},
+    "fees": [
+        {
+            "name": "Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", "amount_vnd": null,
+            "note": "Mức do HĐND cấp tỉnh quy định; nhiều tỉnh miễn/giảm khi nộp trực tuyến."
+        }
+    ],
+    "documents": [
+        {
+            "key": "to_khai_xac_nhan_tthn", "name": "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
+            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
+            "max_bytes": 10485760, "template_url": null
+        },
+        {
+            "key": "giay_to_tuy_than", "name": "Giấy tờ tùy thân của người yêu cầu (xuất trình)",
+            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
+            "max_bytes": 10485760, "template_url": null
+        }
+    ],
+    "agencies": ["000.17.22.H56", "000.18.22.H56", "000.19.22.H56"],
+    "form_schema": {
+        "properties": {"applicant_address": {"type": "string"}}, "required": ["applicant_address"],
+        "type": "object"
+    },
+    "result": {"is_document": true, "name": "Giấy xác nhận tình trạng hôn nhân"},
+    "legal_basis": [
+        "Luật Hộ tịch 2014 (60/2014/QH13)", "Nghị định 123/2015/NĐ-CP",
+        "Nghị định 07/2025/NĐ-CP (sửa đổi NĐ 123/2015)", "Thông tư 04/2020/TT-BTP", "Thông tư 85/2019/TT-BTC"
+    ],
+    "valid_from": null, "valid_to": null, "channel_overrides": {}
+}))]
 pub struct ProcedureRequest {
     /// National procedure code (create only; on replace it must be absent or equal the path's).
     #[serde(default)]
@@ -230,7 +298,7 @@ pub struct ProcedureQuery {
 }
 
 /// Lists and searches the procedures, sorted by code.
-#[utoipa::path(tag = "catalog", operation_id = "list_procedures", params(ProcedureQuery),
+#[utoipa::path(tag = "catalog", operation_id = "list_procedures", security(()), params(ProcedureQuery),
     responses(
         (status = 200, description = "A page of procedures", body = Paginated<ProcedureResponse>),
         (status = 400, description = "Invalid filter", body = ProblemDetails, content_type = "application/problem+json"),
@@ -258,7 +326,7 @@ async fn list_procedures(
 }
 
 /// Reads one procedure.
-#[utoipa::path(tag = "catalog", operation_id = "get_procedure",
+#[utoipa::path(tag = "catalog", operation_id = "get_procedure", security(()),
     params(("code" = String, Path, description = "Procedure code")),
     responses(
         (status = 200, description = "The procedure", body = ProcedureResponse),
@@ -335,6 +403,24 @@ pub struct ImportQuery {
 /// An import: the national records, as a bare array or with a mapping of unit names to agencies.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(example = json!({
+    "procedures": [{
+        "MATTHC": "1.004222", "TENTTHC": "Đăng ký thường trú",
+        "LINHVUCTHUCHIEN": [{"TENLINHVUC": "Đăng ký, quản lý cư trú"}],
+        "CACHTHUCTHUCHIEN": [{"KENH": 2, "THOIGIAN": [{
+            "THOIGIANGIAIQUYET": 7, "DONVITINH": "Ngày làm việc",
+            "PHILEPHI": [{"SOTIEN": "10.000", "DONVI": "Đồng", "MOTA": "Lệ phí đăng ký thường trú (nộp trực tuyến)"}]
+        }]}],
+        "THANHPHANHOSO": [{"GIAYTO": [
+            {"TENGIAYTO": "Tờ khai thay đổi thông tin cư trú (mẫu CT01)", "BATBUOC": 1},
+            {"TENGIAYTO": "Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp", "BATBUOC": 1}
+        ]}],
+        "KETQUATHUCHIEN": [{"TENKETQUA": "Cập nhật thông tin thường trú vào Cơ sở dữ liệu quốc gia về dân cư"}],
+        "CANCUPHAPLY": [{"SOVANBAN": "68/2020/QH14", "TENVANBAN": "Luật Cư trú 2020"}],
+        "COQUANTHUCHIEN": [{"TENDONVI": "Công an cấp xã"}]
+    }],
+    "agency_map": {"Công an cấp xã": "000.17.22.H56"}
+}))]
 pub enum ImportRequest {
     /// `[{"MATTHC": "1.004222", "TENTTHC": …, "CACHTHUCTHUCHIEN": […], …}, …]`: the file as the
     /// national `LayThuTuc` service gives its records.
@@ -367,6 +453,19 @@ pub struct ImportRecordReport {
 
 /// The report of an import.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dry_run": true, "created": 0, "updated": 2, "unchanged": 0, "failed": 0,
+    "records": [
+        {
+            "index": 0, "code": "1.004222", "outcome": "updated",
+            "changes": ["fees", "documents", "legal_basis", "channel_overrides"], "errors": []
+        },
+        {
+            "index": 1, "code": "1.004194", "outcome": "updated",
+            "changes": ["fees", "documents", "legal_basis", "channel_overrides"], "errors": []
+        }
+    ]
+}))]
 pub struct ImportReport {
     /// Nothing was written.
     pub dry_run: bool,

@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, ToSchema)]
 pub struct UploadAttachmentForm {
     /// Key of one of the procedure's required documents; must come before `file`.
-    #[schema(example = "to_khai")]
+    #[schema(example = "to_khai_xac_nhan_tthn")]
     pub document_key: String,
     /// The file; its type is judged from its content, and its name is sanitised.
     #[schema(value_type = String, format = Binary)]
@@ -39,6 +39,11 @@ pub struct AttachmentContent(pub Vec<u8>);
 
 /// A file attached to a dossier.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-4015-7047-8f27-9f7be3dd9f94", "document_key": "to_khai_xac_nhan_tthn",
+    "file_name": "to_khai.pdf", "sha256": "5a838678058f6de375e8635b5f2fea47a4e5f07cb1a882a44b10f39abc6f34ff",
+    "size": 45, "content_type": "application/pdf", "created_at": "2026-11-30T01:58:58.325864290Z"
+}))]
 pub struct AttachmentResponse {
     /// Id.
     pub id: Uuid,
@@ -72,6 +77,22 @@ impl From<Attachment> for AttachmentResponse {
 
 /// A dossier's current attachments.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "id": "01a22a2d-401c-75e0-968b-e0128d4759d6", "document_key": "giay_to_tuy_than",
+            "file_name": "cccd.pdf",
+            "sha256": "5a838678058f6de375e8635b5f2fea47a4e5f07cb1a882a44b10f39abc6f34ff", "size": 45,
+            "content_type": "application/pdf", "created_at": "2026-11-30T01:58:58.332766100Z"
+        },
+        {
+            "id": "01a22a2d-4015-7047-8f27-9f7be3dd9f94", "document_key": "to_khai_xac_nhan_tthn",
+            "file_name": "to_khai.pdf",
+            "sha256": "5a838678058f6de375e8635b5f2fea47a4e5f07cb1a882a44b10f39abc6f34ff", "size": 45,
+            "content_type": "application/pdf", "created_at": "2026-11-30T01:58:58.325864290Z"
+        }
+    ]
+}))]
 pub struct AttachmentListResponse {
     /// By document key.
     pub items: Vec<AttachmentResponse>,

@@ -37,6 +37,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// A new draft.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "procedure_code": "1.004873", "agency_code": "000.17.22.H56",
+    "form_data": {"applicant_address": "Thôn 3, xã Đông Sơn"}
+}))]
 pub struct CreateDossierRequest {
     /// National procedure code, e.g. `1.001193`.
     pub procedure_code: String,
@@ -49,6 +53,18 @@ pub struct CreateDossierRequest {
 
 /// A dossier, as its applicant and the agency's staff see it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-400d-71de-a783-ccc72990b604", "code": "000.17.22.H56-261130-0001",
+    "lookup_secret": "6J4WDZ", "procedure_code": "1.004873", "agency_code": "000.17.22.H56",
+    "state": "received", "national_status": 2, "channel": "online",
+    "form_data": {"applicant_address": "Thôn 3, xã Đông Sơn"}, "submitted_at": "2026-11-30T01:58:58.340699Z",
+    "received_at": "2026-11-30T01:58:58.351003Z", "due_at": "2026-12-03T01:58:58.351003Z", "resolved_at": null,
+    "returned_at": null, "external_id": null, "vneid_authenticated": false, "handling_agency_code": null,
+    "assignee_id": null, "finished_at": null, "clock_paused": false, "supplement_requests": 0, "apologies": 0,
+    "decision": null, "fee_total": 0, "payment_method": null, "paid_at": null, "return_method": null,
+    "rating": null, "version": 3, "created_at": "2026-11-30T01:58:58.317301722Z",
+    "updated_at": "2026-11-30T01:58:58.351003Z"
+}))]
 pub struct DossierResponse {
     /// Id.
     pub id: Uuid,
@@ -321,6 +337,11 @@ impl From<ApplicantRequest> for Applicant {
 /// A walk-in or postal dossier registered by a clerk.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "channel": "direct", "procedure_code": "1.004873",
+    "form_data": {"applicant_address": "Thôn 3, xã Đông Sơn"},
+    "applicant": {"national_id": "001095007777", "full_name": "Trần Văn Bình", "email": "binh@example.vn"}
+}))]
 pub struct DeskRegistrationRequest {
     /// `direct` (at the counter) or `postal`.
     pub channel: Channel,
@@ -401,6 +422,24 @@ pub struct HistoryItem {
 
 /// A dossier's history.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "seq": 1, "action": "submit", "actor_id": "01a22a2d-3fcd-7184-95b4-6a41b5465fce",
+            "actor_role": "citizen", "from_state": "draft", "to_state": "submitted", "note": null,
+            "data": {"channel": "online"}, "at": "2026-11-30T01:58:58.340699Z", "on_time": null,
+            "prev_hash": "0000000000000000000000000000000000000000000000000000000000000000",
+            "hash": "d5c4b24556e2a3766405dcce9ff799c5bb5d75390a11c7a4f86e45ced5a0bcd8"
+        },
+        {
+            "seq": 2, "action": "receive", "actor_id": "01a22a2d-3d1b-75bd-a489-7263640a032b",
+            "actor_role": "clerk", "from_state": "submitted", "to_state": "received", "note": null,
+            "data": {"due_at": "2026-12-03T01:58:58.351003Z"}, "at": "2026-11-30T01:58:58.351003Z",
+            "on_time": null, "prev_hash": "d5c4b24556e2a3766405dcce9ff799c5bb5d75390a11c7a4f86e45ced5a0bcd8",
+            "hash": "80bc8ccf9829306c634c26843fe344dd4f9599f04f0d8f293cd46868925479ef"
+        }
+    ]
+}))]
 pub struct HistoryResponse {
     /// Events, oldest first.
     pub items: Vec<HistoryItem>,
@@ -467,6 +506,11 @@ pub struct LookupQuery {
 
 /// A dossier's public status: no personal data.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "000.17.22.H56-261130-0001", "state": "returned", "national_status": 10,
+    "agency_code": "000.17.22.H56", "received_at": "2026-11-30T01:58:58.351003Z",
+    "due_at": "2026-12-03T01:58:58.368404Z"
+}))]
 pub struct LookupResponse {
     /// Dossier code.
     pub code: String,
@@ -484,7 +528,7 @@ pub struct LookupResponse {
 
 /// Public status lookup by dossier code and lookup secret. An unknown code and a wrong secret
 /// answer the same 404; at most 30 lookups per minute per address.
-#[utoipa::path(tag = "dossiers", operation_id = "lookup_dossier", params(("code" = String, Path, description = "Dossier code"), LookupQuery),
+#[utoipa::path(tag = "dossiers", operation_id = "lookup_dossier", security(()), params(("code" = String, Path, description = "Dossier code"), LookupQuery),
     responses(
         (status = 200, description = "The status", body = LookupResponse),
         (status = 404, description = "No dossier with this code and secret", body = ProblemDetails, content_type = "application/problem+json"),

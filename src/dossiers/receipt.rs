@@ -33,6 +33,27 @@ pub struct ReceiptDocument {
 
 /// The data of Mẫu 01 for one dossier.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "agency_code": "000.17.22.H56", "agency_name": "UBND xã Đông Sơn (demo)",
+    "code": "000.17.22.H56-261130-0001", "lookup_secret": "6J4WDZ", "applicant_name": "Nguyễn Thị Ánh",
+    "applicant_email": "nguyen.thi.anh@example.vn", "applicant_phone": "0912345678",
+    "procedure_code": "1.004873", "procedure_name": "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân",
+    "processing_time": "3 working days",
+    "documents": [
+        {
+            "document_key": "giay_to_tuy_than", "name": "Giấy tờ tùy thân của người yêu cầu (xuất trình)",
+            "file_name": "to_khai.pdf",
+            "sha256": "5a838678058f6de375e8635b5f2fea47a4e5f07cb1a882a44b10f39abc6f34ff", "size": 45
+        },
+        {
+            "document_key": "to_khai_xac_nhan_tthn", "name": "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
+            "file_name": "to_khai.pdf",
+            "sha256": "5a838678058f6de375e8635b5f2fea47a4e5f07cb1a882a44b10f39abc6f34ff", "size": 45
+        }
+    ],
+    "received_at": "2026-11-30T08:58:58.351003+07:00", "due_at": "2026-12-03T08:58:58.351003+07:00",
+    "collect_at": "UBND xã Đông Sơn (demo) — or online, on the portal, for electronic results"
+}))]
 pub struct Receipt {
     /// Receiving agency code.
     pub agency_code: String,

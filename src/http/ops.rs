@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// Health status.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready"}))]
 pub struct HealthResponse {
     /// `ok` when alive, `ready` when the database is reachable and migrated.
     #[schema(example = "ready")]
@@ -23,15 +24,16 @@ pub struct HealthResponse {
 }
 
 /// Liveness: the process is up and serving.
-#[utoipa::path(tag = "operations", operation_id = "health_live",
-    responses((status = 200, description = "The process is alive", body = HealthResponse)))]
+#[utoipa::path(tag = "operations", operation_id = "health_live", security(()),
+    responses((status = 200, description = "The process is alive", body = HealthResponse,
+        example = json!({"status": "ok"}))))]
 #[get("/health/live")]
 async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse { status: "ok" })
 }
 
 /// Readiness: the database answers and every migration has been applied.
-#[utoipa::path(tag = "operations", operation_id = "health_ready",
+#[utoipa::path(tag = "operations", operation_id = "health_ready", security(()),
     responses(
         (status = 200, description = "Ready to serve", body = HealthResponse),
         (status = 503, description = "Database unreachable or migrations pending", body = ProblemDetails, content_type = "application/problem+json"),
@@ -52,7 +54,7 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 }
 
 /// Request counts and latencies by route and status, in the Prometheus text format.
-#[utoipa::path(tag = "operations", operation_id = "metrics",
+#[utoipa::path(tag = "operations", operation_id = "metrics", security(()),
     responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4")))]
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -47,6 +47,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// Citizen registration.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "national_id": "038095001234", "full_name": "Nguyễn Thị Ánh", "email": "nguyen.thi.anh@example.vn",
+    "password": "mot-mat-khau-dai-2026", "privacy_consent": true, "phone": "0912345678"
+}))]
 pub struct RegisterRequest {
     /// 12-digit personal identification number (số định danh cá nhân).
     pub national_id: NationalId,
@@ -65,6 +69,7 @@ pub struct RegisterRequest {
 
 /// A newly registered account.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01a22a2d-3fcd-7184-95b4-6a41b5465fce", "email": "nguyen.thi.anh@example.vn"}))]
 pub struct RegisterResponse {
     /// Account id.
     pub id: Uuid,
@@ -73,7 +78,7 @@ pub struct RegisterResponse {
 }
 
 /// Citizen sign-up: records consent and sends the verification e-mail.
-#[utoipa::path(tag = "identity", operation_id = "register", request_body = RegisterRequest,
+#[utoipa::path(tag = "identity", operation_id = "register", security(()), request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered; verify the e-mail before signing in", body = RegisterResponse),
         (status = 400, description = "Invalid field or no consent", body = ProblemDetails, content_type = "application/problem+json"),
@@ -96,6 +101,7 @@ async fn register(state: web::Data<AppState>, body: Json<RegisterRequest>) -> Re
 
 /// The token from the verification link.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "q3Zt0S2cX9m1vYbKp7LwR4eH8uJ6nA5dF0gTiQzE1sM"}))]
 pub struct VerifyEmailRequest {
     /// The `token` query parameter of the link.
     pub token: String,
@@ -103,13 +109,14 @@ pub struct VerifyEmailRequest {
 
 /// A plain status answer.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "verified"}))]
 pub struct StatusResponse {
     /// What happened.
     pub status: &'static str,
 }
 
 /// Confirms an e-mail address with the single-use token from the verification link.
-#[utoipa::path(tag = "identity", operation_id = "verify_email", request_body = VerifyEmailRequest,
+#[utoipa::path(tag = "identity", operation_id = "verify_email", security(()), request_body = VerifyEmailRequest,
     responses(
         (status = 200, description = "Verified", body = StatusResponse),
         (status = 400, description = "Unknown, used or expired token", body = ProblemDetails, content_type = "application/problem+json"),
@@ -122,14 +129,16 @@ async fn verify_email(state: web::Data<AppState>, body: Json<VerifyEmailRequest>
 
 /// Ask for a new verification link.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "nguyen.thi.anh@example.vn"}))]
 pub struct ResendVerificationRequest {
     /// The address used at registration.
     pub email: Email,
 }
 
 /// Sends a new verification link when the address belongs to an unverified account; always 202.
-#[utoipa::path(tag = "identity", operation_id = "resend_verification", request_body = ResendVerificationRequest,
-    responses((status = 202, description = "If the address needs verifying, a new link was sent", body = StatusResponse)))]
+#[utoipa::path(tag = "identity", operation_id = "resend_verification", security(()), request_body = ResendVerificationRequest,
+    responses((status = 202, description = "If the address needs verifying, a new link was sent", body = StatusResponse,
+        example = json!({"status": "accepted"}))))]
 #[post("/auth/resend-verification")]
 async fn resend_verification(
     state: web::Data<AppState>,
@@ -141,6 +150,7 @@ async fn resend_verification(
 
 /// Sign-in with e-mail or national ID number.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"username": "038095001234", "password": "mot-mat-khau-dai-2026"}))]
 pub struct LoginRequest {
     /// E-mail address or 12-digit national ID number.
     #[schema(example = "038095001234")]
@@ -152,6 +162,10 @@ pub struct LoginRequest {
 
 /// Tokens for a signed-in user.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiIsImtpZCI6ImstNTNlMGFhOTEwMjE4M2U1NiJ9.eyJpc3MiOiJtb3RjdWEiLCJhdWQiOiJtb3RjdWEtYXBpIiwic3ViIjoiMDFhMjJhMmQtM2ZjZC03MTg0LTk1YjQtNmE0MWI1NDY1ZmNlIiwiaWF0IjoxNzk2MDAzOTM4LCJuYmYiOjE3OTYwMDM5MzgsImV4cCI6MTc5NjAwNDgzOCwianRpIjoiMDFhMjJhMmQtM2ZmYi03MjU3LTkxMGEtNTBjMGNiYzM4ZWZhIiwia2luZCI6ImNpdGl6ZW4ifQ.pfJ_mVmltYH5eJgiFOtD1JYmncJW-zG5GcFFzvP7jaQ",
+    "refresh_token": "NvC1PacMwUh772CDpTtUDuz8fkHXhZJdKoydZIvSrSA", "token_type": "Bearer", "expires_in": 900
+}))]
 pub struct TokenResponse {
     /// JWT to send as `Authorization: Bearer …`.
     pub access_token: String,
@@ -174,7 +188,7 @@ fn token_response(pair: service::TokenPair) -> HttpResponse {
 }
 
 /// Signs in. Failed attempts are throttled per account name and per client address.
-#[utoipa::path(tag = "identity", operation_id = "login", request_body = LoginRequest,
+#[utoipa::path(tag = "identity", operation_id = "login", security(()), request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong user name or password", body = ProblemDetails, content_type = "application/problem+json"),
@@ -195,13 +209,14 @@ async fn login(
 
 /// A refresh token to spend.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"refresh_token": "NvC1PacMwUh772CDpTtUDuz8fkHXhZJdKoydZIvSrSA"}))]
 pub struct RefreshRequest {
     /// The refresh token from the last sign-in or refresh.
     pub refresh_token: String,
 }
 
 /// Exchanges a refresh token for a new pair (rotation; reuse revokes the sign-in).
-#[utoipa::path(tag = "identity", operation_id = "refresh", request_body = RefreshRequest,
+#[utoipa::path(tag = "identity", operation_id = "refresh", security(()), request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 401, description = "Invalid, expired, revoked or reused token", body = ProblemDetails, content_type = "application/problem+json"),
@@ -213,7 +228,7 @@ async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Resu
 }
 
 /// Signs out: revokes the sign-in the refresh token belongs to.
-#[utoipa::path(tag = "identity", operation_id = "logout", request_body = RefreshRequest,
+#[utoipa::path(tag = "identity", operation_id = "logout", security(()), request_body = RefreshRequest,
     responses((status = 204, description = "Signed out (also for an unknown token)")))]
 #[post("/auth/logout")]
 async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
@@ -224,6 +239,10 @@ async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Resul
 /// OAuth 2.0 client-credentials request (RFC 6749 §4.4), as a form or JSON. The client may
 /// authenticate with HTTP Basic instead of `client_id`/`client_secret` fields.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({
+    "grant_type": "client_credentials", "client_id": "mc_656680ae381742ffaeb977c57a4f4646",
+    "client_secret": "w-NkNNxkshvSqU0rr3n8L0ke9RawoQpyIJnZbLSMdxw", "scope": "dossiers:intake"
+}))]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
     #[schema(example = "client_credentials")]
@@ -242,6 +261,10 @@ pub struct TokenRequest {
 
 /// An access token for an API client.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiIsImtpZCI6ImstNTNlMGFhOTEwMjE4M2U1NiJ9.eyJpc3MiOiJtb3RjdWEiLCJhdWQiOiJtb3RjdWEtYXBpIiwic3ViIjoiMDFhMjJhMmQtNDEwNS03NTI1LWI0ZWEtNGVlNTAyMGZhMDJiIiwiaWF0IjoxNzk2MDAzOTM4LCJuYmYiOjE3OTYwMDM5MzgsImV4cCI6MTc5NjAwNDgzOCwianRpIjoiMDFhMjJhMmQtNDEwYS03M2MyLTg3MWUtZGNmNGU3NzU1MWMwIiwia2luZCI6ImNsaWVudCIsInNjb3BlIjoiZG9zc2llcnM6aW50YWtlIn0.XeqHiK4uy5XsefSgnA8gZShoyrc98Or7TV6g1NNFFWE",
+    "token_type": "Bearer", "expires_in": 900, "scope": "dossiers:intake"
+}))]
 pub struct ClientTokenResponse {
     /// JWT to send as `Authorization: Bearer …`.
     pub access_token: String,
@@ -265,7 +288,7 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 }
 
 /// Client-credentials grant for other systems (the national portal…).
-#[utoipa::path(tag = "identity", operation_id = "token",
+#[utoipa::path(tag = "identity", operation_id = "token", security(()),
     request_body(content(
         (TokenRequest = "application/x-www-form-urlencoded"),
         (TokenRequest = "application/json"),
@@ -306,6 +329,11 @@ async fn token(
 
 /// The caller.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-3fcd-7184-95b4-6a41b5465fce", "kind": "citizen", "email": "nguyen.thi.anh@example.vn",
+    "full_name": "Nguyễn Thị Ánh", "national_id": "038095001234", "phone": "0912345678",
+    "email_verified": true, "roles": [], "scopes": []
+}))]
 pub struct MeResponse {
     /// Account or API client id.
     pub id: Uuid,
@@ -376,6 +404,10 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
 /// A staff account to create.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "tiep.nhan@xa.gov.vn", "full_name": "Lê Văn Tiếp", "password": "mat-khau-can-bo-2026",
+    "agency_code": "000.17.22.H56", "roles": ["clerk"]
+}))]
 pub struct CreateStaffRequest {
     /// E-mail, used to sign in.
     pub email: Email,
@@ -391,6 +423,11 @@ pub struct CreateStaffRequest {
 
 /// A staff account.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-40f9-724d-9fce-0f1e866de457", "email": "tiep.nhan@xa.gov.vn", "full_name": "Lê Văn Tiếp",
+    "agency_code": "000.17.22.H56", "roles": ["clerk"], "active": true,
+    "created_at": "2026-11-30T01:58:58.553913738Z"
+}))]
 pub struct StaffResponse {
     /// Account id.
     pub id: Uuid,
@@ -480,6 +517,7 @@ async fn list_staff(
 /// Changes to a staff account.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["clerk", "specialist"]}))]
 pub struct UpdateStaffRequest {
     /// `false` deactivates the account and revokes all its sessions at once.
     #[serde(default)]
@@ -511,6 +549,7 @@ async fn update_staff(
 /// An API client to register.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Cổng DVCQG", "scopes": ["dossiers:intake"]}))]
 pub struct CreateApiClientRequest {
     /// Who the client is, e.g. "Cổng DVCQG".
     pub name: String,
@@ -520,6 +559,11 @@ pub struct CreateApiClientRequest {
 
 /// An API client.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-4105-7525-b4ea-4ee5020fa02b", "client_id": "mc_656680ae381742ffaeb977c57a4f4646",
+    "name": "Cổng DVCQG", "scopes": ["dossiers:intake"], "active": true,
+    "created_at": "2026-11-30T01:58:58.565484566Z"
+}))]
 pub struct ApiClientResponse {
     /// Row id.
     pub id: Uuid,
@@ -550,6 +594,12 @@ impl From<ApiClient> for ApiClientResponse {
 
 /// A new API client with its secret, shown only once.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-4105-7525-b4ea-4ee5020fa02b", "client_id": "mc_656680ae381742ffaeb977c57a4f4646",
+    "name": "Cổng DVCQG", "scopes": ["dossiers:intake"], "active": true,
+    "created_at": "2026-11-30T01:58:58.565484566Z",
+    "client_secret": "w-NkNNxkshvSqU0rr3n8L0ke9RawoQpyIJnZbLSMdxw"
+}))]
 pub struct ApiClientCreatedResponse {
     /// The client.
     #[serde(flatten)]
@@ -610,6 +660,7 @@ async fn list_api_clients(
 /// Enable or disable an API client.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
 pub struct UpdateApiClientRequest {
     /// `false` stops its tokens at once.
     pub active: bool,
@@ -635,6 +686,7 @@ async fn update_api_client(
 
 /// The new signing key.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"kid": "k-dea5e395dfcb2af0"}))]
 pub struct RotatedKeyResponse {
     /// Key id of the key that signs from now on.
     pub kid: String,
@@ -661,6 +713,11 @@ pub struct PurposeQuery {
 
 /// An account's personal data.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-3fcd-7184-95b4-6a41b5465fce", "kind": "citizen", "email": "nguyen.thi.anh@example.vn",
+    "full_name": "Nguyễn Thị Ánh", "national_id": "038095001234", "phone": "0912345678", "agency_code": null,
+    "active": true
+}))]
 pub struct AccountPersonalDataResponse {
     /// Account id.
     pub id: Uuid,
@@ -723,6 +780,12 @@ pub struct AccessLogQuery {
 
 /// One read or export of someone's personal data.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-413e-758b-a798-a760fb8f3524", "actor_id": "01a22a2d-3cfd-72c2-9c61-9489ef85da25",
+    "actor_role": "admin", "subject_account_id": "01a22a2d-3fcd-7184-95b4-6a41b5465fce", "action": "read",
+    "purpose": "Xác minh khiếu nại số 12/KN", "request_id": "01a22a2d-413d-7123-9b95-00308d3932f7",
+    "at": "2026-11-30T01:58:58.622172482Z"
+}))]
 pub struct AccessLogResponse {
     /// Entry id.
     pub id: Uuid,

@@ -42,7 +42,12 @@ pub struct IntakeDocument {
     "applicant": {"national_id": "038095001234", "full_name": "Nguyễn Thị Ánh", "email": "anh@example.vn"},
     "vneid_authenticated": true,
     "form_data": {"applicant_address": "Thôn 3, xã Đông Sơn"},
-    "documents": [{"document_key": "to_khai", "file_name": "to_khai.pdf", "content_base64": "JVBERi0xLjQK..."}]
+    "documents": [
+        {"document_key": "to_khai_xac_nhan_tthn", "file_name": "to_khai.pdf",
+         "content_base64": "JVBERi0xLjQKMSAwIG9iajw8Pj5lbmRvYmoKdHJhaWxlcjw8Pj4KJSVFT0YK"},
+        {"document_key": "giay_to_tuy_than", "file_name": "cccd.pdf",
+         "content_base64": "JVBERi0xLjQKMSAwIG9iajw8Pj5lbmRvYmoKdHJhaWxlcjw8Pj4KJSVFT0YK"}
+    ]
 }))]
 pub struct IntakeRequest {
     /// The national portal's id of the dossier (1–128 characters); a retry with the same id

@@ -21,6 +21,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// A job of the outbox. Its payload is not shown: it may hold personal data (addresses, names).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-4114-7499-96a7-693ef7226863", "kind": "national_sync",
+    "ordering_key": "national_sync:dossier:01a22a2d-400d-71de-a783-ccc72990b604", "dedupe_key": null,
+    "state": "dead", "attempts": 8, "run_at": "2026-11-30T03:12:40.118204Z", "locked_until": null,
+    "last_error": "national portal adapter answered HTTP 503", "created_at": "2026-11-30T01:58:58.351003Z",
+    "finished_at": "2026-11-30T03:12:41.207316Z"
+}))]
 pub struct JobResponse {
     /// Job id.
     pub id: Uuid,
@@ -102,7 +109,12 @@ async fn list_jobs(
 #[utoipa::path(tag = "admin", operation_id = "redrive_job", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Job id")),
     responses(
-        (status = 200, description = "Pending again", body = JobResponse),
+        (status = 200, description = "Pending again", body = JobResponse, example = json!({
+            "id": "01a22a2d-4114-7499-96a7-693ef7226863", "kind": "national_sync",
+            "ordering_key": "national_sync:dossier:01a22a2d-400d-71de-a783-ccc72990b604", "dedupe_key": null,
+            "state": "pending", "attempts": 0, "run_at": "2026-11-30T09:20:03.517228Z", "locked_until": null,
+            "last_error": "national portal adapter answered HTTP 503", "created_at": "2026-11-30T01:58:58.351003Z",
+            "finished_at": null})),
         (status = 403, description = "Not a province-wide admin", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The job is not dead", body = ProblemDetails, content_type = "application/problem+json"),

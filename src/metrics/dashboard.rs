@@ -16,7 +16,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// The indicator dashboard: each 766 indicator against its target (SVG bars), the late
 /// dossiers, and the online services that received no online dossier. Takes the query of
 /// `GET /api/v1/indicators` (`from`, `to`, `agency`, `level`, `field`) and passes it on.
-#[utoipa::path(tag = "indicators", operation_id = "dashboard",
+#[utoipa::path(tag = "indicators", operation_id = "dashboard", security(()),
     responses((status = 200, description = "The dashboard page", body = String, content_type = "text/html")))]
 #[get("/dashboard")]
 async fn dashboard() -> HttpResponse {
@@ -24,7 +24,7 @@ async fn dashboard() -> HttpResponse {
 }
 
 /// The dashboard's script.
-#[utoipa::path(tag = "indicators", operation_id = "dashboard_script",
+#[utoipa::path(tag = "indicators", operation_id = "dashboard_script", security(()),
     responses((status = 200, description = "JavaScript", body = String, content_type = "text/javascript")))]
 #[get("/dashboard.js")]
 async fn dashboard_script() -> HttpResponse {

@@ -30,6 +30,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// A target.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "indicator": "satisfaction_share", "level": "province", "year": 2022, "target": 0.85,
+    "source": "Quảng Bình, Kế hoạch chuyển đổi số 2022: mức độ hài lòng > 85% (tỉnh), > 80% (huyện, xã)"
+}))]
 pub struct TargetBody {
     /// Indicator key.
     pub indicator: Indicator,
@@ -64,13 +68,25 @@ pub struct TargetQuery {
 
 /// The list of targets.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "indicator": "digitised_share", "level": "commune", "year": 2023, "target": 1.0,
+            "source": "Quảng Ninh, Nghị quyết 09-NQ/TU, Kế hoạch 37/KH-UBND (2023): 100% TTHC được số hóa từ tiếp nhận đến trả kết quả"
+        },
+        {
+            "indicator": "digitised_share", "level": "district", "year": 2023, "target": 1.0,
+            "source": "Quảng Ninh, Nghị quyết 09-NQ/TU, Kế hoạch 37/KH-UBND (2023): 100% TTHC được số hóa từ tiếp nhận đến trả kết quả"
+        }
+    ]
+}))]
 pub struct TargetList {
     /// Targets by indicator, level and year.
     pub items: Vec<TargetBody>,
 }
 
 /// The targets the provincial resolutions set, per indicator, level and year.
-#[utoipa::path(tag = "indicators", operation_id = "list_targets", params(TargetQuery),
+#[utoipa::path(tag = "indicators", operation_id = "list_targets", security(()), params(TargetQuery),
     responses(
         (status = 200, description = "Targets", body = TargetList),
         (status = 400, description = "Invalid filter", body = ProblemDetails, content_type = "application/problem+json"),
@@ -240,6 +256,56 @@ impl From<UnusedService> for UnusedServiceItem {
 
 /// The indicators of a period and scope.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2026-01-01", "to": "2026-12-31", "level": "province", "year": 2026,
+    "items": [
+        {
+            "key": "procedures_full_online_share",
+            "label": "Tỷ lệ TTHC đủ điều kiện được cung cấp DVCTT toàn trình", "numerator": 3,
+            "denominator": 3, "ratio": 1.0, "target": null, "gap": null, "points": 0.0, "max_points": 0.0
+        },
+        {
+            "key": "online_dossier_share", "label": "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "numerator": 0,
+            "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null, "max_points": 0.0
+        },
+        {
+            "key": "fully_online_processed_share", "label": "Tỷ lệ hồ sơ xử lý trực tuyến toàn trình",
+            "numerator": 0, "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null,
+            "max_points": 12.0
+        },
+        {
+            "key": "on_time_share", "label": "Tỷ lệ hồ sơ giải quyết đúng hạn", "numerator": 0,
+            "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null, "max_points": 20.0
+        },
+        {
+            "key": "online_payment_share", "label": "Tỷ lệ hồ sơ thanh toán trực tuyến", "numerator": 0,
+            "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null, "max_points": 6.0
+        },
+        {
+            "key": "electronic_result_share", "label": "Tỷ lệ hồ sơ có kết quả điện tử", "numerator": 0,
+            "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null, "max_points": 6.0
+        },
+        {
+            "key": "digitised_share", "label": "Tỷ lệ hồ sơ được số hóa", "numerator": 0, "denominator": 0,
+            "ratio": null, "target": null, "gap": null, "points": null, "max_points": 4.0
+        },
+        {
+            "key": "satisfaction_share", "label": "Mức độ hài lòng về tiếp nhận, giải quyết TTHC",
+            "numerator": 0, "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null,
+            "max_points": 6.0
+        },
+        {
+            "key": "national_sync_share", "label": "Tỷ lệ hồ sơ đồng bộ lên Cổng DVCQG", "numerator": 0,
+            "denominator": 0, "ratio": null, "target": null, "gap": null, "points": null, "max_points": 6.0
+        }
+    ],
+    "unused_online_services": [
+        {
+            "agency_code": "000.00.00.H56", "procedure_code": "2.001610",
+            "procedure_name": "Đăng ký thành lập doanh nghiệp tư nhân", "online_level": "partial"
+        }
+    ]
+}))]
 pub struct IndicatorReportBody {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -365,7 +431,7 @@ fn xlsx_reply(body: Vec<u8>, name: &str) -> HttpResponse {
 ///
 /// `unused_online_services` lists the procedures offered online (full or partial) at the
 /// filtered agencies that received no online or national-portal dossier in the period.
-#[utoipa::path(tag = "indicators", operation_id = "list_indicators", params(IndicatorQuery),
+#[utoipa::path(tag = "indicators", operation_id = "list_indicators", security(()), params(IndicatorQuery),
     responses(
         (status = 200, description = "The indicators", content(
             (IndicatorReportBody = "application/json"),
@@ -390,7 +456,7 @@ async fn list_indicators(
 
 /// The indicators as CSV (UTF-8 with a byte-order mark, one row per indicator after a
 /// Vietnamese header), the same figures as `GET /indicators`.
-#[utoipa::path(tag = "indicators", operation_id = "indicators_csv", params(IndicatorQuery),
+#[utoipa::path(tag = "indicators", operation_id = "indicators_csv", security(()), params(IndicatorQuery),
     responses(
         (status = 200, description = "The indicators", content_type = "text/csv", body = String),
         (status = 400, description = "Bad dates, `from` after `to`, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),
@@ -415,7 +481,7 @@ pub struct Workbook(pub Vec<u8>);
 /// `GET /indicators?agency=…`). Vietnamese headers (those of the CSV) on row 4; counts and points
 /// are numbers, ratios, targets and gaps numbers formatted as percentages; below them, the online
 /// services unused in the period.
-#[utoipa::path(tag = "indicators", operation_id = "indicators_xlsx", params(IndicatorQuery),
+#[utoipa::path(tag = "indicators", operation_id = "indicators_xlsx", security(()), params(IndicatorQuery),
     responses(
         (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Workbook),
         (status = 400, description = "Bad dates, `from` after `to`, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),

@@ -63,7 +63,24 @@ fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
 
 /// Performs an action on a dossier (`receive`, `refuse` by the desk; `withdraw` by the applicant).
 /// Requires `If-Match` with the current ETag.
-#[utoipa::path(tag = "dossiers", operation_id = "perform_action", request_body = ActionRequest,
+#[utoipa::path(tag = "dossiers", operation_id = "perform_action",
+    request_body(content = ActionRequest, examples(
+        ("receive" = (summary = "The desk receives a submitted dossier", value = json!({"action": "receive"}))),
+        ("assign" = (summary = "Hand it to a specialist", value = json!({
+            "action": "assign", "assignee_id": "01a22a2d-3d3d-73ab-ac77-6fa7398cbaa0"}))),
+        ("request_supplement" = (summary = "Ask the citizen for a document (Mẫu 02)", value = json!({
+            "action": "request_supplement", "reason": "Tờ khai chưa có chữ ký của người yêu cầu",
+            "items": [{"document_key": "to_khai_xac_nhan_tthn", "description": "Tờ khai có chữ ký"}]}))),
+        ("propose_result" = (summary = "The specialist drafts the result", value = json!({
+            "action": "propose_result", "decision": "approved",
+            "summary": "Xác nhận bà Nguyễn Thị Ánh hiện chưa đăng ký kết hôn với ai."}))),
+        ("approve" = (summary = "A leader approves: the result is issued and signed", value = json!({"action": "approve"}))),
+        ("request_payment" = (summary = "Ask for the fees", value = json!({
+            "action": "request_payment", "fees": [{"name": "Lệ phí", "amount": 8000}]}))),
+        ("return_result" = (summary = "Hand the result over", value = json!({"action": "return_result", "method": "online"}))),
+        ("rate" = (summary = "The citizen rates the service", value = json!({
+            "action": "rate", "score": "satisfied", "comment": "Đúng hẹn"}))),
+    )),
     params(("id" = Uuid, Path, description = "Dossier id"), ("If-Match" = String, Header, description = "The dossier's ETag, e.g. \"2\"")),
     security(("bearer" = [])),
     responses(
@@ -109,6 +126,24 @@ pub struct QueueQuery {
 
 /// One page of the desk's queue.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "id": "01a22a2d-400d-71de-a783-ccc72990b604", "code": "000.17.22.H56-261130-0001",
+            "lookup_secret": "6J4WDZ", "procedure_code": "1.004873", "agency_code": "000.17.22.H56",
+            "state": "received", "national_status": 2, "channel": "online",
+            "form_data": {"applicant_address": "Thôn 3, xã Đông Sơn"},
+            "submitted_at": "2026-11-30T01:58:58.340699Z", "received_at": "2026-11-30T01:58:58.351003Z",
+            "due_at": "2026-12-03T01:58:58.351003Z", "resolved_at": null, "returned_at": null,
+            "external_id": null, "vneid_authenticated": false, "handling_agency_code": null,
+            "assignee_id": null, "finished_at": null, "clock_paused": false, "supplement_requests": 0,
+            "apologies": 0, "decision": null, "fee_total": 0, "payment_method": null, "paid_at": null,
+            "return_method": null, "rating": null, "version": 3,
+            "created_at": "2026-11-30T01:58:58.317301722Z", "updated_at": "2026-11-30T01:58:58.351003Z"
+        }
+    ],
+    "page": 1, "per_page": 1, "total": 5, "counts": {"received": 1, "in_progress": 3, "pending_approval": 1}
+}))]
 pub struct QueueResponse {
     /// Dossiers, soonest due first (those without an appointment last).
     pub items: Vec<DossierResponse>,
@@ -167,6 +202,19 @@ async fn desk_queue(
 
 /// Issued results of a dossier.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "id": "01a22a2d-4071-729a-98c8-fc3421699dd0", "decision": "approved",
+            "summary": "Xác nhận bà Nguyễn Thị Ánh hiện chưa đăng ký kết hôn với ai.",
+            "file_name": "ket-qua-000.17.22.H56-261130-0001.html", "size": 1226,
+            "sha256": "1c750534cb0a9f838f583e430c4aa5c667185d46505ac120a176b76f3b43afe8",
+            "signature": "GNeb5BvaYP25cBl38vfZgPXqfyDrcqQMFfyIBWjODOTsa/YM7gvWKEAEoA2sFDmn0aaHX/5CfxB6TLEMPXPCCQ==",
+            "key_id": "0657918c568bde20", "issued_at": "2026-11-30T01:58:58.424518Z",
+            "verification_url": "http://127.0.0.1:8080/api/v1/results/verify?code=000.17.22.H56-261130-0001&sha256=1c750534cb0a9f838f583e430c4aa5c667185d46505ac120a176b76f3b43afe8"
+        }
+    ]
+}))]
 pub struct ResultsResponse {
     /// Issued results, oldest first.
     pub items: Vec<IssuedResult>,
@@ -230,7 +278,7 @@ pub struct VerifyQuery {
 
 /// Confirms that a result document is genuine: issued by this service for this dossier code,
 /// with this SHA-256, and signed. Public; reveals no personal data. Anything else answers 404.
-#[utoipa::path(tag = "public", operation_id = "verify_result", params(VerifyQuery),
+#[utoipa::path(tag = "public", operation_id = "verify_result", security(()), params(VerifyQuery),
     responses(
         (status = 200, description = "Genuine", body = Verification),
         (status = 404, description = "No genuine result matches", body = ProblemDetails, content_type = "application/problem+json"),
@@ -244,6 +292,16 @@ async fn verify_result(state: web::Data<AppState>, query: web::Query<VerifyQuery
 
 /// Payments of a dossier.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "id": "01a22a2d-4050-73b1-930f-70aeb9d87c0b", "fees": [{"name": "Lệ phí", "amount": 8000}],
+            "amount": 8000, "status": "settled", "method": "online", "provider": "hmac",
+            "reference": "VNPAY-14722951", "created_at": "2026-11-30T01:58:58.376246Z",
+            "settled_at": "2026-11-30T01:58:58.393647Z"
+        }
+    ]
+}))]
 pub struct PaymentsResponse {
     /// Payments, oldest first.
     pub items: Vec<Payment>,
@@ -271,7 +329,7 @@ async fn list_payments(
 /// `{payment_id, status: "paid"|"failed", reference, amount}`, headers `X-Payment-Timestamp`
 /// (Unix seconds) and `X-Payment-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
 /// A paid notice settles the payment and resumes the dossier; repeats answer the same.
-#[utoipa::path(tag = "payments", operation_id = "payment_callback",
+#[utoipa::path(tag = "payments", operation_id = "payment_callback", security(()),
     params(("provider" = String, Path, description = "Provider name, e.g. `hmac`")),
     request_body(content = payments::PaymentNotice, content_type = "application/json"),
     responses(
@@ -322,6 +380,7 @@ pub struct BrokenChain {
 
 /// The result of recomputing every audit chain.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"ok": true, "checked": 3, "broken": []}))]
 pub struct AuditVerifyResponse {
     /// Whether every chain verifies.
     pub ok: bool,

@@ -134,6 +134,10 @@ pub async fn list(db: &impl ConnectionTrait, dossier: &Dossier) -> Result<Vec<Pa
 /// What a provider's callback says.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "payment_id": "01a22a2d-4050-73b1-930f-70aeb9d87c0b", "status": "paid", "reference": "VNPAY-14722951",
+    "amount": 8000
+}))]
 pub struct PaymentNotice {
     /// The payment (from `GET /dossiers/{id}/payments`).
     pub payment_id: Uuid,
@@ -295,6 +299,7 @@ impl PaymentProvider for HmacProvider {
 
 /// What a callback led to.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"payment_id": "01a22a2d-4050-73b1-930f-70aeb9d87c0b", "status": "settled"}))]
 pub struct CallbackOutcome {
     /// The payment.
     pub payment_id: Uuid,

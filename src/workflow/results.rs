@@ -365,6 +365,14 @@ pub async fn storage_key_of(
 
 /// What the public verification confirms: no personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "valid": true, "code": "000.17.22.H56-261130-0001", "procedure_code": "1.004873",
+    "agency_code": "000.17.22.H56", "decision": "approved", "issued_at": "2026-11-30T01:58:58.424518Z",
+    "sha256": "1c750534cb0a9f838f583e430c4aa5c667185d46505ac120a176b76f3b43afe8", "key_id": "0657918c568bde20",
+    "public_key": "2a3bq3lGWu21eIzh2qcFDAATDnzZlPOTEbPAE2R+7dk=",
+    "signature": "GNeb5BvaYP25cBl38vfZgPXqfyDrcqQMFfyIBWjODOTsa/YM7gvWKEAEoA2sFDmn0aaHX/5CfxB6TLEMPXPCCQ==",
+    "statement": "motcua result v1\ncode: 000.17.22.H56-261130-0001\nsha256: 1c750534cb0a9f838f583e430c4aa5c667185d46505ac120a176b76f3b43afe8\ndecision: approved\nissued_at: 2026-11-30T01:58:58.424518Z\nkey_id: 0657918c568bde20\n"
+}))]
 pub struct Verification {
     /// Always `true` (an unknown or forged result answers 404).
     pub valid: bool,

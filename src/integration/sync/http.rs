@@ -30,6 +30,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// One dossier's outbound sync. No personal data: the applicant's identifiers travel only to the
 /// national portal.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dossier_id": "01a22a2d-410e-7005-9e11-a1603e902547", "dossier_code": "000.17.22.H56-261130-0003",
+    "agency_code": "000.17.22.H56", "state": "received", "last_status": 1,
+    "synced_at": "2026-11-30T01:58:59.020417Z", "pending_jobs": 1, "dead_jobs": 0, "last_error": null,
+    "last_error_at": null
+}))]
 pub struct SyncStateResponse {
     /// Dossier id.
     pub dossier_id: Uuid,
@@ -107,6 +113,10 @@ async fn list_sync_states(
 
 /// A new webhook subscription.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "url": "https://he-thong-khac.example.gov.vn/motcua/webhook", "secret": "whsec-2026-bi-mat-chung",
+    "events": ["received", "resolved", "returned"]
+}))]
 pub struct CreateWebhookRequest {
     /// Where to POST, an absolute http(s) URL.
     #[schema(example = "https://he-thong-khac.example.gov.vn/motcua/webhook")]
@@ -120,6 +130,10 @@ pub struct CreateWebhookRequest {
 
 /// A webhook subscription (its secret is never shown).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a22a2d-412d-74a6-b13f-0636d98207ee", "url": "https://he-thong-khac.example.gov.vn/motcua/webhook",
+    "events": ["received", "resolved", "returned"], "created_at": "2026-11-30T01:58:58.605776627Z"
+}))]
 pub struct WebhookResponse {
     pub id: Uuid,
     pub url: String,
@@ -136,6 +150,15 @@ impl From<Webhook> for WebhookResponse {
 
 /// The webhook subscriptions.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {
+            "id": "01a22a2d-412d-74a6-b13f-0636d98207ee",
+            "url": "https://he-thong-khac.example.gov.vn/motcua/webhook",
+            "events": ["received", "resolved", "returned"], "created_at": "2026-11-30T01:58:58.605776627Z"
+        }
+    ]
+}))]
 pub struct WebhookList {
     pub items: Vec<WebhookResponse>,
 }
@@ -202,7 +225,7 @@ pub struct CodeMappingItem {
     /// A required-document key of the procedure; absent: `national_code` is the procedure's
     /// national TTHC code (`MaTTHC`), present: the document's `MaThanhPhanHoSo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "to_khai")]
+    #[schema(example = "to_khai_xac_nhan_tthn")]
     pub document_key: Option<String>,
     /// The national code.
     #[schema(example = "TP-1.004873-01")]
@@ -212,6 +235,12 @@ pub struct CodeMappingItem {
 /// Code mappings.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "items": [
+        {"procedure_code": "1.004873", "national_code": "TP-1.004873"},
+        {"procedure_code": "1.004873", "document_key": "giay_to_tuy_than", "national_code": "TP-1.004873-01"}
+    ]
+}))]
 pub struct CodeMappingList {
     pub items: Vec<CodeMappingItem>,
 }
