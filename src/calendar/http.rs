@@ -72,7 +72,7 @@ fn year_response(stored: service::StoredYear) -> CalendarYearResponse {
 }
 
 /// Reads one year of the working calendar.
-#[utoipa::path(tag = "calendar", operation_id = "get_calendar_year", security(()), params(("year" = i32, Path, description = "Year")),
+#[utoipa::path(tag = "calendar", operation_id = "get_calendar_year", security(()), params(("year" = i32, Path, description = "Year", example = 2026)),
     responses(
         (status = 200, description = "The year", body = CalendarYearResponse),
         (status = 404, description = "No calendar stored for that year", body = ProblemDetails, content_type = "application/problem+json"),
@@ -87,9 +87,12 @@ async fn get_calendar_year(state: web::Data<AppState>, year: web::Path<i32>) -> 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "holidays": ["2027-01-01", "2027-04-30", "2027-05-01", "2027-05-02", "2027-09-02", "2027-09-03"],
-    "makeup_working_days": [],
-    "source": "Lịch nghỉ lễ năm 2027 của Bộ Nội vụ (Tết Nguyên đán, Giỗ Tổ Hùng Vương bổ sung sau)"
+    "holidays": ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-02-14", "2026-02-15",
+        "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22",
+        "2026-04-25", "2026-04-26", "2026-04-27", "2026-04-30", "2026-05-01", "2026-05-02", "2026-05-03",
+        "2026-08-29", "2026-08-30", "2026-08-31", "2026-09-01", "2026-09-02"],
+    "makeup_working_days": ["2026-01-10", "2026-08-22"],
+    "source": "Văn bản 12729/VPCP-KGVX ngày 25/12/2025; lịch nghỉ Tết Nguyên đán, Giỗ Tổ, 30/4–1/5 và Quốc khánh năm 2026"
 }))]
 pub struct CalendarYearRequest {
     /// Every day off (YYYY-MM-DD), adjacent weekend days included, as the official notice lists them.
@@ -105,7 +108,7 @@ pub struct CalendarYearRequest {
 /// Replaces one year of the working calendar (province-wide admins). Deadlines computed from now
 /// on use it.
 #[utoipa::path(tag = "admin", operation_id = "put_calendar_year", request_body = CalendarYearRequest,
-    params(("year" = i32, Path, description = "Year")), security(("bearer" = [])),
+    params(("year" = i32, Path, description = "Year", example = 2026)), security(("bearer" = [])),
     responses(
         (status = 200, description = "Stored", body = CalendarYearResponse),
         (status = 400, description = "Malformed body or year out of range", body = ProblemDetails, content_type = "application/problem+json"),
