@@ -33,8 +33,9 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 /// Largest template an agency may upload: room for a letterhead logo, not for a photo album.
 pub const MAX_TEMPLATE_BYTES: usize = 2 * 1024 * 1024;
-/// Largest XML part read from a template once decompressed, so a zip bomb stops early.
-const MAX_PART_BYTES: u64 = 16 * 1024 * 1024;
+/// Most text (body, headers and footers together) read from a template once decompressed, so a
+/// zip bomb stops early; real forms are well under 1 MiB.
+const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 /// Most entries of a template package.
 const MAX_ENTRIES: usize = 1000;
 /// The main document part.
@@ -363,14 +364,15 @@ fn is_text_part(name: &str) -> bool {
         || (name.starts_with("word/header") || name.starts_with("word/footer")) && name.ends_with(".xml")
 }
 
-fn read_part(file: &mut impl Read, name: &str) -> Result<String, TemplateError> {
+/// Reads a text part, counting its size against `budget` (what is left of [`MAX_TEXT_BYTES`]).
+fn read_part(file: &mut impl Read, name: &str, budget: &mut u64) -> Result<String, TemplateError> {
     let mut bytes = Vec::new();
-    file.take(MAX_PART_BYTES + 1)
+    file.take(*budget + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| TemplateError::NotDocx(format!("{name} cannot be read: {e}")))?;
-    if bytes.len() as u64 > MAX_PART_BYTES {
-        return Err(TemplateError::NotDocx(format!("{name} is larger than {MAX_PART_BYTES} bytes uncompressed")));
-    }
+    *budget = budget.checked_sub(bytes.len() as u64).ok_or_else(|| {
+        TemplateError::NotDocx(format!("the text parts are larger than {MAX_TEXT_BYTES} bytes uncompressed"))
+    })?;
     String::from_utf8(bytes).map_err(|_| TemplateError::NotDocx(format!("{name} is not UTF-8")))
 }
 
@@ -390,11 +392,12 @@ fn open(template: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, TemplateError> {
 fn text_parts(template: &[u8]) -> Result<Vec<(String, String)>, TemplateError> {
     let mut archive = open(template)?;
     let mut parts = Vec::new();
+    let mut budget = MAX_TEXT_BYTES;
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).map_err(|e| TemplateError::NotDocx(format!("entry {i}: {e}")))?;
         let name = file.name().map_err(|e| TemplateError::NotDocx(format!("entry {i}: {e}")))?.into_owned();
         if is_text_part(&name) {
-            let xml = read_part(&mut file, &name)?;
+            let xml = read_part(&mut file, &name, &mut budget)?;
             if name == DOCUMENT_PART && !xml.contains("<w:body") {
                 return Err(TemplateError::NotDocx(format!("{DOCUMENT_PART} has no w:body")));
             }
@@ -476,13 +479,14 @@ pub fn fill(template: &[u8], values: &FormValues) -> Result<Vec<u8>, TemplateErr
     let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(template.len() + 4096)));
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let broken = |e: zip::result::ZipError| TemplateError::NotDocx(e.to_string());
+    let mut budget = MAX_TEXT_BYTES;
     for i in 0..archive.len() {
         let name = archive.by_index_raw(i).map_err(broken)?.name().map_err(broken)?.into_owned();
         if !is_text_part(&name) {
             writer.raw_copy_file(archive.by_index_raw(i).map_err(broken)?).map_err(broken)?;
             continue;
         }
-        let xml = read_part(&mut archive.by_index(i).map_err(broken)?, &name)?;
+        let xml = read_part(&mut archive.by_index(i).map_err(broken)?, &name, &mut budget)?;
         let xml = normalise(&xml);
         let xml = if name == DOCUMENT_PART { expand_rows(&xml, values) } else { xml };
         let xml = replace_tokens(&xml, |inner| values.get(inner).map(xml_text));
@@ -500,7 +504,8 @@ pub fn fill(template: &[u8], values: &FormValues) -> Result<Vec<u8>, TemplateErr
 pub fn document_text(docx: &[u8]) -> Result<String, TemplateError> {
     let mut archive = open(docx)?;
     let mut file = archive.by_name(DOCUMENT_PART).map_err(|e| TemplateError::NotDocx(e.to_string()))?;
-    let xml = read_part(&mut file, DOCUMENT_PART)?;
+    let mut budget = MAX_TEXT_BYTES;
+    let xml = read_part(&mut file, DOCUMENT_PART, &mut budget)?;
     let mut text = String::new();
     let mut paragraph = None;
     for node in text_nodes(&xml) {
@@ -648,6 +653,23 @@ mod tests {
         };
         let names: Vec<&str> = faults.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["#documents", "applicant name", "documents.name", "documents.size", "ho_ten"]);
+    }
+
+    #[test]
+    fn a_template_whose_text_inflates_past_the_budget_is_refused() {
+        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        writer.start_file("word/document.xml", deflated).unwrap();
+        writer.write_all(b"<w:document><w:body>").unwrap();
+        let spaces = vec![b' '; 1024 * 1024];
+        for _ in 0..17 {
+            writer.write_all(&spaces).unwrap();
+        }
+        writer.write_all(b"</w:body></w:document>").unwrap();
+        let bomb = writer.finish().unwrap().into_inner();
+        assert!(bomb.len() < 100 * 1024, "small on the wire: {}", bomb.len());
+        let refused = check_template(&bomb, &VOCABULARY);
+        assert!(matches!(refused, Err(TemplateError::NotDocx(m)) if m.contains("uncompressed")));
     }
 
     #[test]

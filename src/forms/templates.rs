@@ -66,7 +66,15 @@ fn field(label: &str, value: &str) -> Paragraph {
 }
 
 fn centered(text: &str, bold: bool, italic: bool) -> Paragraph {
+    styled(text, bold, italic, None)
+}
+
+/// A centred paragraph; `size` in half-points, the document's default when `None`.
+fn styled(text: &str, bold: bool, italic: bool, size: Option<usize>) -> Paragraph {
     let mut run = Run::new().add_text(text);
+    if let Some(size) = size {
+        run = run.size(size);
+    }
     if bold {
         run = run.bold();
     }
@@ -92,19 +100,23 @@ fn cell(width: usize, paragraphs: Vec<Paragraph>) -> TableCell {
 /// The agency on the left, the Quốc hiệu and tiêu ngữ on the right, without borders.
 fn letterhead(paper: Paper) -> Table {
     let width = paper.text_width();
-    let left = width * 2 / 5;
+    let left = width / 3;
+    // Small enough (10 pt, the Quốc hiệu 9 pt) for the Quốc hiệu to hold on one line of A5.
     Table::without_borders(vec![TableRow::new(vec![
-        cell(left, vec![centered("{{agency_name}}", true, false)]),
+        cell(left, vec![styled("{{agency_name}}", true, false, Some(20))]),
         cell(
             width - left,
             vec![
-                centered("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", true, false),
-                centered("Độc lập - Tự do - Hạnh phúc", true, false),
+                styled("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", true, false, Some(18)),
+                styled("Độc lập - Tự do - Hạnh phúc", true, false, Some(20)),
             ],
         ),
     ])])
     .set_grid(vec![left, width - left])
 }
+
+/// The size of table text, in half-points (10 pt, as the HTML pages).
+const CELL_SIZE: usize = 20;
 
 /// A bordered table: a bold header row, then the row repeated for `list` (its first cell
 /// carries the `{{#list}}` marker).
@@ -112,7 +124,11 @@ fn list_table(paper: Paper, list: &str, columns: &[(&str, &str, usize)]) -> Tabl
     let total: usize = columns.iter().map(|(_, _, w)| w).sum();
     let widths: Vec<usize> = columns.iter().map(|(_, _, w)| paper.text_width() * w / total.max(1)).collect();
     let header = TableRow::new(
-        columns.iter().zip(&widths).map(|((head, _, _), w)| cell(*w, vec![centered(head, true, false)])).collect(),
+        columns
+            .iter()
+            .zip(&widths)
+            .map(|((head, _, _), w)| cell(*w, vec![styled(head, true, false, Some(CELL_SIZE))]))
+            .collect(),
     );
     let repeated = TableRow::new(
         columns
@@ -121,7 +137,7 @@ fn list_table(paper: Paper, list: &str, columns: &[(&str, &str, usize)]) -> Tabl
             .enumerate()
             .map(|(i, ((_, value, _), w))| {
                 let text = if i == 0 { format!("{{{{#{list}}}}}{value}") } else { (*value).to_owned() };
-                cell(*w, vec![line(&text)])
+                cell(*w, vec![Paragraph::new().add_run(Run::new().add_text(text).size(CELL_SIZE))])
             })
             .collect(),
     );
@@ -163,35 +179,33 @@ fn head(paper: Paper, form_number: &str) -> Docx {
 fn build(form: OfficialForm) -> Docx {
     let a5 = Paper::A5;
     match form {
-        OfficialForm::Receipt => {
-            head(a5, "Mẫu số 01 — Thông tư 01/2018/TT-VPCP (Mẫu số 01 — Thông tư 03/2025/TT-VPCP)")
-                .add_paragraph(title("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"))
-                .add_paragraph(field("Mã hồ sơ: ", "{{dossier_code}}"))
-                .add_paragraph(field("Mã tra cứu: ", "{{lookup_secret}}"))
-                .add_paragraph(line("{{agency_name}} tiếp nhận hồ sơ của: {{applicant_name}}"))
-                .add_paragraph(line("Email: {{applicant_email}} — Số điện thoại: {{applicant_phone}}"))
-                .add_paragraph(line("Nội dung yêu cầu giải quyết: {{procedure_name}} ({{procedure_code}})"))
-                .add_paragraph(line("Thành phần hồ sơ gồm:"))
-                .add_table(list_table(
-                    a5,
-                    "documents",
-                    &[
-                        ("TT", "{{documents.index}}", 6),
-                        ("Thành phần hồ sơ", "{{documents.name}}", 34),
-                        ("Tệp", "{{documents.file_name}}", 25),
-                        ("SHA-256", "{{documents.sha256}}", 35),
-                    ],
-                ))
-                .add_paragraph(line("Số lượng hồ sơ: 01 bộ"))
-                .add_paragraph(line("Thời hạn giải quyết theo quy định: {{processing_time}}"))
-                .add_paragraph(line("Thời gian nhận hồ sơ: {{received_at}}"))
-                .add_paragraph(field("Thời gian trả kết quả: ", "{{due_at}}"))
-                .add_paragraph(line("Nhận kết quả tại: {{collect_at}}"))
-                .add_paragraph(line("Tra cứu tình trạng hồ sơ: {{lookup_url}}"))
-                .add_table(signatures(a5, "Người nộp hồ sơ", "Người tiếp nhận hồ sơ", ""))
-        }
+        OfficialForm::Receipt => head(a5, "Mẫu số 01 — TT 01/2018/TT-VPCP (Mẫu số 01 — TT 03/2025/TT-VPCP)")
+            .add_paragraph(title("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"))
+            .add_paragraph(field("Mã hồ sơ: ", "{{dossier_code}}"))
+            .add_paragraph(field("Mã tra cứu: ", "{{lookup_secret}}"))
+            .add_paragraph(line("{{agency_name}} tiếp nhận hồ sơ của: {{applicant_name}}"))
+            .add_paragraph(line("Email: {{applicant_email}} — Số điện thoại: {{applicant_phone}}"))
+            .add_paragraph(line("Nội dung yêu cầu giải quyết: {{procedure_name}} ({{procedure_code}})"))
+            .add_paragraph(line("Thành phần hồ sơ gồm:"))
+            .add_table(list_table(
+                a5,
+                "documents",
+                &[
+                    ("TT", "{{documents.index}}", 6),
+                    ("Thành phần hồ sơ", "{{documents.name}}", 34),
+                    ("Tệp", "{{documents.file_name}}", 25),
+                    ("SHA-256", "{{documents.sha256}}", 35),
+                ],
+            ))
+            .add_paragraph(line("Số lượng hồ sơ: 01 bộ"))
+            .add_paragraph(line("Thời hạn giải quyết theo quy định: {{processing_time}}"))
+            .add_paragraph(line("Thời gian nhận hồ sơ: {{received_at}}"))
+            .add_paragraph(field("Thời gian trả kết quả: ", "{{due_at}}"))
+            .add_paragraph(line("Nhận kết quả tại: {{collect_at}}"))
+            .add_paragraph(line("Tra cứu tình trạng hồ sơ: {{lookup_url}}"))
+            .add_table(signatures(a5, "Người nộp hồ sơ", "Người tiếp nhận hồ sơ", "")),
         OfficialForm::SupplementRequest => {
-            let docx = head(a5, "Mẫu số 02 — Thông tư 01/2018/TT-VPCP")
+            let docx = head(a5, "Mẫu số 02 — TT 01/2018/TT-VPCP")
                 .add_paragraph(centered("Số: {{request_number}}/HDHS", false, false))
                 .add_paragraph(centered("{{at}}", false, true))
                 .add_paragraph(title("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"));
@@ -214,7 +228,7 @@ fn build(form: OfficialForm) -> Docx {
                 .add_table(signatures(a5, "", "Người hướng dẫn", "{{officer}}"))
         }
         OfficialForm::Refusal => {
-            let docx = head(a5, "Mẫu số 03 — Thông tư 01/2018/TT-VPCP (Mẫu số 03 — Thông tư 03/2025/TT-VPCP)")
+            let docx = head(a5, "Mẫu số 03 — TT 01/2018/TT-VPCP (Mẫu số 03 — TT 03/2025/TT-VPCP)")
                 .add_paragraph(centered("{{at}}", false, true))
                 .add_paragraph(title("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"));
             applicant(docx)
@@ -224,7 +238,7 @@ fn build(form: OfficialForm) -> Docx {
                 .add_table(signatures(a5, "", "Người từ chối", "{{officer}}"))
         }
         OfficialForm::Apology => {
-            let docx = head(a5, "Mẫu số 04 — Thông tư 01/2018/TT-VPCP")
+            let docx = head(a5, "Mẫu số 04 — TT 01/2018/TT-VPCP")
                 .add_paragraph(centered("{{at}}", false, true))
                 .add_paragraph(title("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"));
             applicant(docx)
@@ -242,7 +256,7 @@ fn build(form: OfficialForm) -> Docx {
                 .add_table(signatures(a5, "", "Thủ trưởng cơ quan", "{{officer}}"))
         }
         OfficialForm::StopNotice => {
-            let docx = head(a5, "Mẫu số 05 — Thông tư 03/2025/TT-VPCP")
+            let docx = head(a5, "Mẫu số 05 — TT 03/2025/TT-VPCP")
                 .add_paragraph(centered("{{at}}", false, true))
                 .add_paragraph(title("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"));
             applicant(docx)
@@ -250,50 +264,48 @@ fn build(form: OfficialForm) -> Docx {
                 .add_paragraph(line("{{agency_name}} thông báo dừng giải quyết hồ sơ nêu trên. Lý do: {{reason}}"))
                 .add_table(signatures(a5, "", "Thủ trưởng cơ quan", "{{officer}}"))
         }
-        OfficialForm::ControlSheet => {
-            head(a5, "Mẫu số 05 — Thông tư 01/2018/TT-VPCP (Mẫu số 06 — Thông tư 03/2025/TT-VPCP)")
-                .add_paragraph(title("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"))
-                .add_paragraph(field("Mã hồ sơ: ", "{{dossier_code}}"))
-                .add_paragraph(line("Cơ quan chủ trì giải quyết: {{agency_name}}"))
-                .add_paragraph(line("Tên người nộp hồ sơ: {{applicant_name}}"))
-                .add_paragraph(line("Tên thủ tục hành chính: {{procedure_name}} ({{procedure_code}})"))
-                .add_paragraph(line("Thời gian nhận hồ sơ: {{received_at}}"))
-                .add_paragraph(line("Thời gian trả kết quả: {{due_at}}"))
-                .add_table(list_table(
-                    a5,
-                    "steps",
-                    &[
-                        ("TT", "{{steps.index}}", 6),
-                        ("Bước xử lý", "{{steps.action}}", 16),
-                        ("Bên giao", "{{steps.giver}}", 18),
-                        ("Chuyển sang", "{{steps.to_state}}", 14),
-                        ("Thời gian giao, nhận", "{{steps.at}}", 18),
-                        ("Kết quả (trước hạn / đúng hạn / quá hạn)", "{{steps.result}}", 14),
-                        ("Ghi chú", "{{steps.note}}", 14),
-                    ],
-                ))
-        }
+        OfficialForm::ControlSheet => head(a5, "Mẫu số 05 — TT 01/2018/TT-VPCP (Mẫu số 06 — TT 03/2025/TT-VPCP)")
+            .add_paragraph(title("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"))
+            .add_paragraph(field("Mã hồ sơ: ", "{{dossier_code}}"))
+            .add_paragraph(line("Cơ quan chủ trì giải quyết: {{agency_name}}"))
+            .add_paragraph(line("Tên người nộp hồ sơ: {{applicant_name}}"))
+            .add_paragraph(line("Tên thủ tục hành chính: {{procedure_name}} ({{procedure_code}})"))
+            .add_paragraph(line("Thời gian nhận hồ sơ: {{received_at}}"))
+            .add_paragraph(line("Thời gian trả kết quả: {{due_at}}"))
+            .add_table(list_table(
+                a5,
+                "steps",
+                &[
+                    ("TT", "{{steps.index}}", 7),
+                    ("Bước xử lý", "{{steps.action}}", 16),
+                    ("Bên giao", "{{steps.giver}}", 18),
+                    ("Chuyển sang", "{{steps.to_state}}", 14),
+                    ("Thời gian giao, nhận", "{{steps.at}}", 18),
+                    ("Kết quả (trước hạn / đúng hạn / quá hạn)", "{{steps.result}}", 14),
+                    ("Ghi chú", "{{steps.note}}", 14),
+                ],
+            )),
         OfficialForm::TrackingBook => {
             let wide = Paper::A4Landscape;
-            head(wide, "Mẫu số 06 — Thông tư 01/2018/TT-VPCP (Mẫu số 07 — Thông tư 03/2025/TT-VPCP)")
+            head(wide, "Mẫu số 06 — TT 01/2018/TT-VPCP (Mẫu số 07 — TT 03/2025/TT-VPCP)")
                 .add_paragraph(title("SỔ THEO DÕI HỒ SƠ"))
                 .add_paragraph(centered("Từ ngày {{from}} đến ngày {{to}}", false, true))
                 .add_table(list_table(
                     wide,
                     "rows",
                     &[
-                        ("STT", "{{rows.index}}", 4),
-                        ("Mã hồ sơ", "{{rows.dossier_code}}", 12),
+                        ("STT", "{{rows.index}}", 5),
+                        ("Mã hồ sơ", "{{rows.dossier_code}}", 13),
                         ("Tên TTHC", "{{rows.procedure_name}}", 14),
-                        ("Số lượng hồ sơ (bộ)", "{{rows.count}}", 5),
+                        ("Số lượng hồ sơ (bộ)", "{{rows.count}}", 7),
                         ("Tên cá nhân, tổ chức", "{{rows.applicant_name}}", 10),
-                        ("Địa chỉ, số điện thoại", "{{rows.applicant_contact}}", 12),
-                        ("Ngày nhận hồ sơ", "{{rows.received_at}}", 7),
-                        ("Ngày hẹn trả kết quả", "{{rows.due_at}}", 7),
-                        ("Ngày có kết quả", "{{rows.resolved_at}}", 7),
-                        ("Ngày trả kết quả", "{{rows.returned_at}}", 7),
-                        ("Ký nhận", "", 6),
-                        ("Ghi chú", "{{rows.state}}", 9),
+                        ("Địa chỉ, số điện thoại", "{{rows.applicant_contact}}", 10),
+                        ("Ngày nhận hồ sơ", "{{rows.received_at}}", 8),
+                        ("Ngày hẹn trả kết quả", "{{rows.due_at}}", 8),
+                        ("Ngày có kết quả", "{{rows.resolved_at}}", 8),
+                        ("Ngày trả kết quả", "{{rows.returned_at}}", 8),
+                        ("Ký nhận", "", 5),
+                        ("Ghi chú", "{{rows.state}}", 8),
                     ],
                 ))
         }
@@ -320,7 +332,7 @@ pub fn default_template(form: OfficialForm) -> anyhow::Result<&'static [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forms::docx::{check_template, document_text, fill};
+    use crate::forms::docx::{check_template, document_text, fill, FormValues};
     use crate::forms::placeholders::tests::sample_values;
 
     #[test]
@@ -352,5 +364,22 @@ mod tests {
         assert!(receipt.contains("K7M2QX") && receipt.contains("không quy định"), "{receipt}");
         let book = text(OfficialForm::TrackingBook);
         assert!(book.contains("Trần Văn Bình") && book.contains("Từ ngày 01/11/2026 đến ngày 30/11/2026"), "{book}");
+    }
+
+    #[test]
+    fn a_full_tracking_book_fills_every_row() {
+        let mut values = FormValues::default();
+        values.set("agency_name", "UBND xã Đông Sơn").set("from", "01/01/2026").set("to", "31/12/2026");
+        let rows = crate::forms::service::MAX_BOOK_ROWS;
+        for i in 1..=rows {
+            values.push("rows", [("index", i.to_string()), ("dossier_code", format!("000.17.22.H56-260101-{i:04}"))]);
+        }
+        let started = std::time::Instant::now();
+        let filled = fill(default_template(OfficialForm::TrackingBook).unwrap(), &values).unwrap();
+        let elapsed = started.elapsed();
+        let text = document_text(&filled).unwrap();
+        assert!(text.contains(&format!("000.17.22.H56-260101-{rows:04}")));
+        assert_eq!(text.matches("000.17.22.H56-260101-").count() as u64, rows);
+        println!("{rows} rows: {} bytes in {elapsed:?}", filled.len());
     }
 }
