@@ -326,7 +326,10 @@ async fn read_template(req: &HttpRequest, mut payload: web::Payload) -> Result<V
         ("agency_code" = String, Path, description = "Agency code", example = "000.17.22.H56"),
         ("form" = OfficialForm, Path, description = "Which form"),
     ),
-    request_body(content = WordDocument, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", description = "The .docx file (`application/octet-stream` is accepted too)"),
+    request_body(description = "The .docx file", content(
+        (WordDocument = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (WordDocument = "application/octet-stream"),
+    )),
     responses(
         (status = 200, description = "Stored", body = FormTemplateResponse),
         (status = 401, description = "Not signed in", body = ProblemDetails, content_type = "application/problem+json"),
