@@ -192,33 +192,27 @@ pub enum DossierForm {
 }
 
 impl DossierForm {
-    fn heading(&self) -> Option<&DossierHeading> {
-        match self {
-            Self::Receipt { .. } => None,
-            Self::SupplementRequest(f) => Some(&f.heading),
-            Self::Refusal(f) => Some(&f.heading),
-            Self::Apology(f) => Some(&f.heading),
-            Self::ControlSheet(f) => Some(&f.heading),
-            Self::StopNotice(f) => Some(&f.heading),
-        }
+    /// The dossier's agency and code.
+    fn codes(&self) -> (&str, &str) {
+        let heading = match self {
+            Self::Receipt { receipt, .. } => return (&receipt.agency_code, &receipt.code),
+            Self::SupplementRequest(f) => &f.heading,
+            Self::Refusal(f) => &f.heading,
+            Self::Apology(f) => &f.heading,
+            Self::ControlSheet(f) => &f.heading,
+            Self::StopNotice(f) => &f.heading,
+        };
+        (&heading.agency_code, &heading.dossier_code)
     }
 
     /// The agency whose template prints it: the dossier's.
     pub fn agency_code(&self) -> &str {
-        match (self, self.heading()) {
-            (Self::Receipt { receipt, .. }, _) => &receipt.agency_code,
-            (_, Some(h)) => &h.agency_code,
-            (_, None) => "",
-        }
+        self.codes().0
     }
 
-    /// The dossier's code, for the file name.
+    /// The dossier's code, for the file name; empty for a dossier refused before it had one.
     pub fn dossier_code(&self) -> &str {
-        match (self, self.heading()) {
-            (Self::Receipt { receipt, .. }, _) => &receipt.code,
-            (_, Some(h)) => &h.dossier_code,
-            (_, None) => "",
-        }
+        self.codes().1
     }
 
     /// The print-ready HTML page.
