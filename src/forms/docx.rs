@@ -8,8 +8,8 @@
 //!   there is none); inside it, `{{list.field}}` is the item's `field`. `{{/list}}` may close the
 //!   row for readers used to mustache; both markers print nothing.
 //! * A placeholder the form does not have is left as written, so a mistake shows on paper
-//!   instead of silently vanishing; uploads are checked ([`check_template`]), so this only
-//!   happens to the built-in templates' readers, never to a stored template.
+//!   instead of silently vanishing. Uploads are checked ([`check_template`]), so a stored
+//!   template meets one only if a later release drops a placeholder it uses.
 //!
 //! # Implementation Notes
 //! Word splits text into runs wherever formatting, spell-check or editing history changes, so
