@@ -22,7 +22,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
         (name = "desk", description = "The one-stop desk: work queue, walk-in and postal registration"),
         (name = "public", description = "Public checks without personal data: dossier lookup, result verification"),
         (name = "payments", description = "Payment providers' signed callbacks"),
-        (name = "forms", description = "Official forms (Mẫu 01–07) as print-ready HTML"),
+        (name = "forms", description = "Official forms (Mẫu 01–07) as print-ready HTML or DOCX from per-agency templates"),
         (name = "indicators", description = "Indicators of Decision 766 and the resolutions' targets"),
         (name = "calendar", description = "Working-day calendar and deadlines"),
         (name = "admin", description = "Administration: agencies, staff, API clients, keys, personal-data log"),
@@ -30,7 +30,7 @@ Errors are RFC 9457 `application/problem+json` with a stable `code` and the `req
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     // Schemas referenced only from path parameters, which utoipa-actix-web does not collect.
-    components(schemas(crate::forms::domain::FormKind)),
+    components(schemas(crate::forms::domain::FormKind, crate::forms::placeholders::OfficialForm, crate::forms::http::FormFormat)),
     modifiers(&SecuritySchemes),
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@ pub mod dossier_results;
 pub mod dossier_sequences;
 pub mod dossiers;
 pub mod email_verifications;
+pub mod form_templates;
 pub mod idempotency_keys;
 pub mod login_throttles;
 pub mod national_code_mappings;

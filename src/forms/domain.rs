@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::calendar::domain::{ProcessingTime, TimeUnit};
+use crate::dossiers::receipt::{receipt_html, Receipt};
 use crate::http::html::escape;
 use crate::workflow::domain::Timeliness;
 
@@ -65,6 +66,8 @@ impl FormKind {
 /// What every dossier form names: the agency, the dossier and its applicant.
 #[derive(Debug, Clone)]
 pub struct DossierHeading {
+    /// The dossier's agency, whose templates print it.
+    pub agency_code: String,
     pub agency_name: String,
     pub dossier_code: String,
     pub applicant_name: String,
@@ -165,10 +168,64 @@ pub struct BookRow {
 /// Mẫu 06 (TT 01/2018; Mẫu 07 of TT 03/2025): Sổ theo dõi hồ sơ.
 #[derive(Debug, Clone)]
 pub struct TrackingBook {
+    /// The agency whose book it is, whose template prints it.
+    pub agency_code: String,
     pub agency_name: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub rows: Vec<BookRow>,
+}
+
+/// A dossier's form, gathered once and printed as HTML or DOCX.
+#[derive(Debug)]
+pub enum DossierForm {
+    /// Mẫu 01, with the public status-lookup link its QR code carries.
+    Receipt {
+        receipt: Receipt,
+        lookup_url: String,
+    },
+    SupplementRequest(SupplementRequest),
+    Refusal(Refusal),
+    Apology(Apology),
+    ControlSheet(ControlSheet),
+    StopNotice(StopNotice),
+}
+
+impl DossierForm {
+    /// The dossier's agency and code.
+    fn codes(&self) -> (&str, &str) {
+        let heading = match self {
+            Self::Receipt { receipt, .. } => return (&receipt.agency_code, &receipt.code),
+            Self::SupplementRequest(f) => &f.heading,
+            Self::Refusal(f) => &f.heading,
+            Self::Apology(f) => &f.heading,
+            Self::ControlSheet(f) => &f.heading,
+            Self::StopNotice(f) => &f.heading,
+        };
+        (&heading.agency_code, &heading.dossier_code)
+    }
+
+    /// The agency whose template prints it: the dossier's.
+    pub fn agency_code(&self) -> &str {
+        self.codes().0
+    }
+
+    /// The dossier's code, for the file name; empty for a dossier refused before it had one.
+    pub fn dossier_code(&self) -> &str {
+        self.codes().1
+    }
+
+    /// The print-ready HTML page.
+    pub fn html(&self) -> String {
+        match self {
+            Self::Receipt { receipt, lookup_url } => receipt_html(receipt, lookup_url),
+            Self::SupplementRequest(f) => supplement_request_html(f),
+            Self::Refusal(f) => refusal_html(f),
+            Self::Apology(f) => apology_html(f),
+            Self::ControlSheet(f) => control_sheet_html(f),
+            Self::StopNotice(f) => stop_notice_html(f),
+        }
+    }
 }
 
 /// A processing time in the words of the forms ("03 ngày làm việc").
@@ -453,6 +510,7 @@ mod tests {
 
     fn heading() -> DossierHeading {
         DossierHeading {
+            agency_code: "000.17.22.H56".into(),
             agency_name: "UBND xã Đông Sơn".into(),
             dossier_code: "000.17.22.H56-261125-0001".into(),
             applicant_name: "<b>Nguyễn Thị Ánh</b>".into(),
@@ -526,6 +584,7 @@ mod tests {
     #[test]
     fn the_tracking_book_prints_on_a4_with_a_line_per_dossier() {
         let book = TrackingBook {
+            agency_code: "000.17.22.H56".into(),
             agency_name: "UBND xã Đông Sơn".into(),
             from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default(),
             to: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),

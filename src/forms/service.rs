@@ -9,9 +9,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::domain::{
-    action_vi, apology_html, control_sheet_html, refusal_html, state_vi, stop_notice_html, supplement_request_html,
-    tracking_book_html, Apology, BookRow, ControlSheet, ControlStep, DossierHeading, FormKind, Refusal, StopNotice,
-    SupplementLine, SupplementRequest, TrackingBook,
+    action_vi, state_vi, Apology, BookRow, ControlSheet, ControlStep, DossierForm, DossierHeading, FormKind, Refusal,
+    StopNotice, SupplementLine, SupplementRequest, TrackingBook,
 };
 use super::error::FormsError;
 use crate::calendar::domain::business_offset;
@@ -67,6 +66,7 @@ async fn heading(
             .map_err(|e| unexpected("log personal-data access", e))?;
     }
     let heading = DossierHeading {
+        agency_code: agency.code,
         agency_name: agency.name,
         dossier_code: dossier.code.clone().unwrap_or_default(),
         applicant_name: applicant.full_name,
@@ -105,7 +105,7 @@ fn time(data: &Value, key: &str) -> Option<DateTime<FixedOffset>> {
         .map(|t| t.with_timezone(&business_offset()))
 }
 
-/// A dossier's form as a printable HTML page, for its applicant or staff of its agency. A form
+/// A dossier's form data, for its applicant or staff of its agency, to print as HTML or DOCX. A form
 /// that prints an event (02, 03, 04, the stop notice) prints the latest such event. A staff
 /// member's read is recorded in the personal-data access log.
 ///
@@ -119,10 +119,11 @@ pub async fn dossier_form(
     kind: FormKind,
     public_url: &str,
     request_id: Option<String>,
-) -> Result<String, FormsError> {
+) -> Result<DossierForm, FormsError> {
     if kind == FormKind::Receipt {
-        let r = receipt::receipt(db, caller, id, request_id).await?;
-        return Ok(receipt::receipt_html(&r, &receipt::lookup_url(public_url, &r)));
+        let receipt = receipt::receipt(db, caller, id, request_id).await?;
+        let lookup_url = receipt::lookup_url(public_url, &receipt);
+        return Ok(DossierForm::Receipt { receipt, lookup_url });
     }
     let (dossier, events) = dossiers::history(db, caller, id).await?;
     let purpose = format!("form {}", kind.as_str());
@@ -148,7 +149,7 @@ pub async fn dossier_form(
                 note: e.note.clone(),
             })
             .collect();
-        return Ok(control_sheet_html(&ControlSheet { heading, steps }));
+        return Ok(DossierForm::ControlSheet(ControlSheet { heading, steps }));
     }
     let action = kind.action().ok_or_else(|| unexpected("form", "no action"))?;
     let event = events.iter().rev().find(|e| e.action == action).ok_or(FormsError::NotIssued(kind.as_str()))?;
@@ -156,7 +157,7 @@ pub async fn dossier_form(
     let officer = actor_names(db, &[event]).await.into_values().next().unwrap_or_default();
     let at = local(event.at);
     let reason = text(&data, "reason").unwrap_or_default();
-    let html = match kind {
+    let form = match kind {
         FormKind::SupplementRequest => {
             let items = data
                 .get("items")
@@ -174,12 +175,12 @@ pub async fn dossier_form(
                 })
                 .unwrap_or_default();
             let request_number = data.get("request_number").and_then(Value::as_i64).unwrap_or(1);
-            supplement_request_html(&SupplementRequest { heading, at, request_number, reason, items, officer })
+            DossierForm::SupplementRequest(SupplementRequest { heading, at, request_number, reason, items, officer })
         }
         FormKind::Refusal => {
-            refusal_html(&Refusal { heading, at, reason, legal_basis: text(&data, "legal_basis"), officer })
+            DossierForm::Refusal(Refusal { heading, at, reason, legal_basis: text(&data, "legal_basis"), officer })
         }
-        FormKind::Apology => apology_html(&Apology {
+        FormKind::Apology => DossierForm::Apology(Apology {
             heading,
             at,
             reason,
@@ -187,10 +188,10 @@ pub async fn dossier_form(
             new_due_at: time(&data, "new_due_at"),
             officer,
         }),
-        FormKind::StopNotice => stop_notice_html(&StopNotice { heading, at, reason, officer }),
+        FormKind::StopNotice => DossierForm::StopNotice(StopNotice { heading, at, reason, officer }),
         FormKind::Receipt | FormKind::ControlSheet => return Err(unexpected("form", "handled above")),
     };
-    Ok(html)
+    Ok(form)
 }
 
 /// The tracking book (Sổ theo dõi hồ sơ, Mẫu 06/07) of the staff member's agency: the dossiers
@@ -204,7 +205,7 @@ pub async fn tracking_book(
     from: NaiveDate,
     to: NaiveDate,
     request_id: Option<String>,
-) -> Result<String, FormsError> {
+) -> Result<TrackingBook, FormsError> {
     let agency_code = caller.agency_code.clone().ok_or(FormsError::NoAgency)?;
     if to < from {
         return Err(FormsError::BadPeriod { field: "to", message: "must not be before from".to_owned() });
@@ -262,5 +263,5 @@ pub async fn tracking_book(
             state: state_vi(d.state.as_str()).to_owned(),
         });
     }
-    Ok(tracking_book_html(&TrackingBook { agency_name: agency.name, from, to, rows: lines }))
+    Ok(TrackingBook { agency_code: agency.code, agency_name: agency.name, from, to, rows: lines })
 }

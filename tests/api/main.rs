@@ -9,6 +9,7 @@ mod catalog_import;
 mod dossiers;
 mod fake_portal;
 mod forms;
+mod forms_docx;
 mod foundation;
 mod helpers;
 mod identity;
