@@ -187,6 +187,15 @@ async fn get_tracking_book(
 
 /// One form's template of an agency.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "form": "receipt",
+    "source": "agency",
+    "sha256": "9f2c4e0a5b1d7c3e8f6a2b4d0c9e1f3a5b7d9c2e4f6a8b0d1c3e5f7a9b2d4c6e",
+    "size": 18432,
+    "uploaded_by": "0193a5b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b",
+    "uploaded_at": "2026-11-30T02:15:42.118204Z",
+    "placeholders": ["agency_name", "dossier_code", "lookup_secret", "applicant_name", "#documents", "documents.name"]
+}))]
 pub struct FormTemplateResponse {
     /// The form.
     pub form: OfficialForm,
@@ -231,6 +240,15 @@ impl From<TemplateSummary> for FormTemplateResponse {
 
 /// Every form's template of an agency.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "form": "receipt",
+    "source": "agency",
+    "sha256": "9f2c4e0a5b1d7c3e8f6a2b4d0c9e1f3a5b7d9c2e4f6a8b0d1c3e5f7a9b2d4c6e",
+    "size": 18432,
+    "uploaded_by": "0193a5b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b",
+    "uploaded_at": "2026-11-30T02:15:42.118204Z",
+    "placeholders": ["agency_name", "dossier_code", "lookup_secret", "applicant_name", "#documents", "documents.name"]
+}]}))]
 pub struct FormTemplateList {
     pub items: Vec<FormTemplateResponse>,
 }
