@@ -61,6 +61,14 @@ pub fn parse_s3_url(url: &str) -> Result<S3Location, String> {
     Ok(S3Location { bucket: bucket.to_owned(), prefix: prefix.to_owned() })
 }
 
+/// An object being read: its size, and its content as it arrives from the store.
+pub struct StoredObject {
+    /// Size in bytes.
+    pub size: u64,
+    /// The content, chunk by chunk; an error ends it early.
+    pub chunks: futures_util::stream::BoxStream<'static, Result<Bytes, object_store::Error>>,
+}
+
 /// Where attachments and result documents are kept. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct FileStore {
@@ -178,6 +186,22 @@ impl FileStore {
         }
     }
 
+    /// The object under `key`, to be streamed to a client without holding it whole in memory;
+    /// `None` when there is none.
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn open_read(&self, key: &str) -> anyhow::Result<Option<StoredObject>> {
+        match self.inner.get(&location(key)?).await {
+            Ok(found) => {
+                let size = found.range.end.saturating_sub(found.range.start);
+                Ok(Some(StoredObject { size, chunks: found.into_stream() }))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(anyhow::Error::new(e).context(format!("open object {key}"))),
+        }
+    }
+
     /// Removes the object under `key`; removing a missing object is not an error.
     ///
     /// # Errors
@@ -225,8 +249,13 @@ mod tests {
         let key = content_key(&"a1".repeat(32));
         store.put(&key, Bytes::from_static(b"%PDF-1.4")).await.unwrap();
         assert_eq!(store.get(&key).await.unwrap().as_deref(), Some(&b"%PDF-1.4"[..]));
+        let opened = store.open_read(&key).await.unwrap().unwrap();
+        assert_eq!(opened.size, 8);
+        let chunks: Vec<Bytes> = futures_util::TryStreamExt::try_collect(opened.chunks).await.unwrap();
+        assert_eq!(chunks.concat(), b"%PDF-1.4");
         store.delete(&key).await.unwrap();
         assert_eq!(store.get(&key).await.unwrap(), None);
+        assert!(store.open_read(&key).await.unwrap().is_none());
         store.delete(&key).await.unwrap();
     }
 }

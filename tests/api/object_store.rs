@@ -218,6 +218,8 @@ async fn attachments_go_to_the_s3_bucket_and_come_back_unchanged_after_submissio
         let response = download(&app, reader, id, &items[0]).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "application/pdf");
+        // Streamed from the bucket, with its length announced up front.
+        assert_eq!(response.headers()["content-length"], form.len().to_string().as_str());
         let bytes = response.bytes().await.unwrap();
         assert_eq!(hex::encode(Sha256::digest(&bytes)), sha256);
         assert_eq!(bytes.len(), form.len());
