@@ -18,6 +18,27 @@ pub struct Settings {
     /// Root of the local object store (attachments, results) and of the mail drop. Env: `MOTCUA_DATA_DIR`.
     #[serde(default = "defaults::data_dir")]
     pub data_dir: PathBuf,
+    /// `s3://bucket` or `s3://bucket/prefix`: attachments and result documents go to that
+    /// S3-compatible bucket; unset: to `data_dir/objects`. Env: `MOTCUA_OBJECT_STORE_URL`.
+    #[serde(default)]
+    pub object_store_url: Option<String>,
+    /// The S3 API's base URL for a non-AWS store (MinIO, Ceph…), e.g. `https://minio.tinh.gov.vn:9000`;
+    /// unset: AWS's endpoint for the region. Env: `MOTCUA_S3_ENDPOINT`.
+    #[serde(default)]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region; unset: `AWS_REGION`, else `us-east-1`. Env: `MOTCUA_S3_REGION`.
+    #[serde(default)]
+    pub s3_region: Option<String>,
+    /// Access key; unset (with the secret): the standard AWS credential chain.
+    /// Env: `MOTCUA_S3_ACCESS_KEY_ID`.
+    #[serde(default)]
+    pub s3_access_key_id: Option<String>,
+    /// Secret of the access key. Env: `MOTCUA_S3_SECRET_ACCESS_KEY`.
+    #[serde(default)]
+    pub s3_secret_access_key: Option<SecretString>,
+    /// Allow a plain-HTTP endpoint (a MinIO on a trusted network, development). Env: `MOTCUA_S3_ALLOW_HTTP`.
+    #[serde(default)]
+    pub s3_allow_http: bool,
     /// Signing key for access tokens; unset: generated on first start and kept in the database.
     /// Env: `MOTCUA_JWT_SECRET`.
     #[serde(default)]
@@ -217,6 +238,12 @@ impl Settings {
             database_url: SecretString::from(database_url),
             listen: defaults::listen(),
             data_dir: defaults::data_dir(),
+            object_store_url: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
             jwt_secret: None,
             smtp_url: None,
             national_portal_url: None,
@@ -333,6 +360,7 @@ impl Settings {
                 });
             }
         }
+        self.validate_object_store()?;
         if self.national_portal_timeout_ms == 0 {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_NATIONAL_PORTAL_TIMEOUT_MS",
@@ -340,5 +368,103 @@ impl Settings {
             });
         }
         Ok(self)
+    }
+
+    /// The S3 settings make sense together: a valid bucket URL, an http(s) endpoint (plain HTTP
+    /// only when allowed), both halves of an access key or neither. Blank values count as unset,
+    /// as an empty variable in a compose file means "not configured".
+    fn validate_object_store(&mut self) -> Result<(), SettingsError> {
+        fn blank_is_unset(value: &mut Option<String>) {
+            *value = value.take().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        }
+        blank_is_unset(&mut self.object_store_url);
+        blank_is_unset(&mut self.s3_endpoint);
+        blank_is_unset(&mut self.s3_region);
+        blank_is_unset(&mut self.s3_access_key_id);
+        if self.s3_secret_access_key.as_ref().is_some_and(|s| s.expose_secret().trim().is_empty()) {
+            self.s3_secret_access_key = None;
+        }
+        let Some(url) = &self.object_store_url else {
+            return Ok(());
+        };
+        crate::storage::parse_s3_url(url)
+            .map_err(|message| SettingsError::Invalid { key: "MOTCUA_OBJECT_STORE_URL", message })?;
+        if let Some(endpoint) = &self.s3_endpoint {
+            let plain = endpoint.starts_with("http://");
+            if !(plain || endpoint.starts_with("https://")) {
+                return Err(SettingsError::Invalid {
+                    key: "MOTCUA_S3_ENDPOINT",
+                    message: "expected an http(s) URL".to_owned(),
+                });
+            }
+            if plain && !self.s3_allow_http {
+                return Err(SettingsError::Invalid {
+                    key: "MOTCUA_S3_ENDPOINT",
+                    message: "plain http sends the files unencrypted: use https, or set MOTCUA_S3_ALLOW_HTTP=true"
+                        .to_owned(),
+                });
+            }
+        }
+        match (&self.s3_access_key_id, &self.s3_secret_access_key) {
+            (Some(_), None) => Err(SettingsError::Invalid {
+                key: "MOTCUA_S3_SECRET_ACCESS_KEY",
+                message: "must be set with MOTCUA_S3_ACCESS_KEY_ID".to_owned(),
+            }),
+            (None, Some(_)) => Err(SettingsError::Invalid {
+                key: "MOTCUA_S3_ACCESS_KEY_ID",
+                message: "must be set with MOTCUA_S3_SECRET_ACCESS_KEY".to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s3(url: &str) -> Settings {
+        let mut settings = Settings::with_database("sqlite://motcua.db?mode=rwc");
+        settings.object_store_url = Some(url.to_owned());
+        settings
+    }
+
+    fn invalid_key(result: Result<Settings, SettingsError>) -> &'static str {
+        match result {
+            Err(SettingsError::Invalid { key, .. }) => key,
+            other => panic!("expected an invalid setting, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_local_directory_stays_the_default_and_blank_s3_values_are_unset() {
+        let mut settings = Settings::with_database("sqlite://motcua.db?mode=rwc");
+        settings.object_store_url = Some("  ".to_owned());
+        settings.s3_access_key_id = Some(String::new());
+        let settings = settings.validate().unwrap();
+        assert_eq!(settings.object_store_url, None);
+        assert_eq!(settings.s3_access_key_id, None);
+    }
+
+    #[test]
+    fn an_s3_store_needs_a_valid_url_an_https_endpoint_and_a_whole_key() {
+        assert_eq!(invalid_key(s3("minio://bucket").validate()), "MOTCUA_OBJECT_STORE_URL");
+        assert_eq!(invalid_key(s3("s3://Bucket_1").validate()), "MOTCUA_OBJECT_STORE_URL");
+
+        let mut plain = s3("s3://motcua-files/prod");
+        plain.s3_endpoint = Some("http://127.0.0.1:9000".to_owned());
+        assert_eq!(invalid_key(plain.clone().validate()), "MOTCUA_S3_ENDPOINT");
+        plain.s3_allow_http = true;
+        assert!(plain.validate().is_ok());
+
+        let mut endpoint = s3("s3://motcua-files");
+        endpoint.s3_endpoint = Some("minio.tinh.gov.vn:9000".to_owned());
+        assert_eq!(invalid_key(endpoint.validate()), "MOTCUA_S3_ENDPOINT");
+
+        let mut half_key = s3("s3://motcua-files");
+        half_key.s3_access_key_id = Some("AKIA".to_owned());
+        assert_eq!(invalid_key(half_key.clone().validate()), "MOTCUA_S3_SECRET_ACCESS_KEY");
+        half_key.s3_secret_access_key = Some(SecretString::from("s"));
+        assert!(half_key.validate().is_ok());
     }
 }

@@ -180,6 +180,8 @@ impl Application {
         if let Some(secret) = &settings.payment_hmac_secret {
             payment_providers.push(Box::new(crate::workflow::payments::HmacProvider::new(secret.clone())));
         }
+        let files = crate::storage::FileStore::open(&settings)?;
+        files.check().await.context("check the object store")?;
         let worker = job_worker(&db, &settings)?;
         let lookup_limiter = crate::dossiers::service::LookupLimiter::new(settings.lookups_per_minute);
         let lookup_cache =
@@ -188,7 +190,7 @@ impl Application {
             result_signer,
             payment_providers,
             db,
-            files: crate::storage::FileStore::local(&settings.data_dir)?,
+            files,
             settings,
             metrics: HttpMetrics::new()?,
             identity,

@@ -4,7 +4,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -198,7 +198,7 @@ async fn download_attachment(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, attachment_id) = path.into_inner();
-    let (attachment, bytes) = service::download(&state.db, &state.files, &caller.0, id, attachment_id).await?;
+    let (attachment, content) = service::download(&state.db, &state.files, &caller.0, id, attachment_id).await?;
     // RFC 6266 §4.3: `filename*` carries the UTF-8 name, percent-encoded.
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
@@ -208,7 +208,17 @@ async fn download_attachment(
             value: attachment.file_name.into_bytes(),
         })],
     };
-    Ok(HttpResponse::Ok().content_type(attachment.content_type).insert_header(disposition).body(bytes))
+    // Streamed from the store with its length known: a large file is never held whole here. A
+    // store failure mid-way can only cut the response short, which the client sees as an error.
+    let chunks = content.chunks.map_err(move |e| {
+        tracing::error!(attachment.id = %attachment_id, error = %e, "reading an attachment from the store failed");
+        actix_web::error::ErrorInternalServerError("the file could not be read")
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(attachment.content_type)
+        .insert_header(disposition)
+        .no_chunking(content.size)
+        .streaming(chunks))
 }
 
 /// Removes a file from the citizen's draft.

@@ -22,7 +22,7 @@ use crate::catalog::procedure_domain::{Procedure, RequiredDocument};
 use crate::catalog::procedure_service;
 use crate::db::begin_write;
 use crate::identity::service::Principal;
-use crate::storage::{content_key, FileStore};
+use crate::storage::{content_key, FileStore, StoredObject};
 use crate::workflow::domain::DossierState;
 
 /// The citizen's own dossier, still a draft or waiting for the supplement the desk asked for
@@ -161,7 +161,7 @@ pub async fn list(db: &DatabaseConnection, caller: &Principal, id: Uuid) -> Resu
     store::list_current(db, id).await
 }
 
-/// One current attachment of a dossier the caller may see, with its content.
+/// One current attachment of a dossier the caller may see, with its content to stream.
 ///
 /// # Errors
 /// [`DossierError::NotFound`], [`DossierError::AttachmentNotFound`].
@@ -171,15 +171,15 @@ pub async fn download(
     caller: &Principal,
     id: Uuid,
     attachment_id: Uuid,
-) -> Result<(Attachment, Bytes), DossierError> {
+) -> Result<(Attachment, StoredObject), DossierError> {
     find_visible(db, caller, id).await?;
     let attachment =
         store::find_current(db, id, attachment_id).await?.ok_or(DossierError::AttachmentNotFound(attachment_id))?;
-    let bytes = files
-        .get(&attachment.storage_key)
+    let content = files
+        .open_read(&attachment.storage_key)
         .await?
         .ok_or_else(|| anyhow::anyhow!("object {} of attachment {attachment_id} is missing", attachment.storage_key))?;
-    Ok((attachment, bytes))
+    Ok((attachment, content))
 }
 
 /// Removes a file from the citizen's draft. The row is kept (marked deleted) and so is the

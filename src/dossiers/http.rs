@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::domain::Channel;
+use super::error::DossierError;
 use super::intake::{self, DeskRegistration};
 use super::service::{self, Dossier, IdempotencyKey, Submitted};
 use crate::domain_types::{Email, FullName, NationalId, Phone};
@@ -555,13 +556,15 @@ async fn lookup_dossier(
     }))
 }
 
-/// The reception receipt (Mẫu 01) of a received dossier: JSON, or a printable A5 page with
-/// `Accept: text/html`. A staff member's read is recorded in the personal-data access log.
+/// The reception receipt (Mẫu 01) of a received dossier: JSON; a printable A5 page with
+/// `Accept: text/html`; an A5 PDF (Vietnamese text embedded, searchable) with
+/// `Accept: application/pdf`. A staff member's read is recorded in the personal-data access log.
 #[utoipa::path(tag = "dossiers", operation_id = "get_receipt", params(("id" = Uuid, Path, description = "Dossier id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The receipt", content(
             (super::receipt::Receipt = "application/json"),
             (String = "text/html"),
+            (super::receipt_pdf::PdfDocumentBytes = "application/pdf"),
         )),
         (status = 404, description = "No such dossier visible to the caller", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Not received yet", body = ProblemDetails, content_type = "application/problem+json"),
@@ -575,13 +578,24 @@ async fn get_receipt(
 ) -> Result<HttpResponse, ApiError> {
     let receipt =
         super::receipt::receipt(&state.db, &caller.0, id.into_inner(), crate::http::request_id::current()).await?;
-    let wants_html =
-        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
-    if wants_html {
-        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(super::receipt::receipt_html(
-            &receipt,
-            &super::receipt::lookup_url(&state.settings.public_url, &receipt),
-        )));
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let lookup_url = super::receipt::lookup_url(&state.settings.public_url, &receipt);
+    // The first of the printable forms the client names; JSON otherwise (and for `*/*`).
+    let pdf_at = accept.find("application/pdf");
+    let html_at = accept.find("text/html");
+    if pdf_at.is_some_and(|p| html_at.is_none_or(|h| p < h)) {
+        let pdf = super::receipt_pdf::receipt_pdf(&receipt, &lookup_url)
+            .map_err(|e| ApiError::from(DossierError::Unexpected(anyhow::Error::new(e))))?;
+        let disposition = format!("inline; filename=\"giay-tiep-nhan-{}.pdf\"", receipt.code);
+        return Ok(HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((header::CONTENT_DISPOSITION, disposition))
+            .body(pdf));
+    }
+    if html_at.is_some() {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(super::receipt::receipt_html(&receipt, &lookup_url)));
     }
     Ok(HttpResponse::Ok().json(receipt))
 }

@@ -11,6 +11,7 @@ pub mod http;
 pub mod intake;
 pub mod lookup_cache;
 pub mod receipt;
+pub mod receipt_pdf;
 pub mod service;
 mod store;
 

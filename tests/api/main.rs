@@ -17,6 +17,7 @@ mod indicators;
 mod integration;
 mod national_sync;
 mod notifications;
+mod object_store;
 mod payment_reconciliation;
 mod processing;
 mod records;

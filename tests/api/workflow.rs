@@ -230,7 +230,7 @@ async fn of_concurrent_conflicting_actions_exactly_one_wins() {
 }
 
 #[tokio::test]
-async fn a_received_dossier_has_a_receipt_as_data_and_as_a_printable_page() {
+async fn a_received_dossier_has_a_receipt_as_data_as_a_printable_page_and_as_pdf() {
     let app = spawn_app().await;
     let desk = setup(&app).await;
     let body = json!({"procedure_code": PROCEDURE, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
@@ -276,6 +276,27 @@ async fn a_received_dossier_has_a_receipt_as_data_and_as_a_printable_page() {
     let html = page.text().await.unwrap();
     assert!(html.contains("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"));
     assert!(html.contains(submitted["code"].as_str().unwrap()));
+
+    // As PDF: Vietnamese text in an embedded font, so it reads back with its diacritics.
+    let pdf = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&desk.citizen.access_token)
+        .header("accept", "application/pdf")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let document = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text = document.extract_text(&pages).unwrap();
+    assert!(text.contains(submitted["code"].as_str().unwrap()), "{text}");
+    assert!(text.contains("Nguyễn Thị Ánh"), "{text}");
+    assert!(text.contains("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"), "{text}");
+    assert!(text.contains(uploaded["sha256"].as_str().unwrap()), "{text}");
 
     // The clerk's read of the applicant's data is in the personal-data log; the citizen's own is not.
     let log: Value = app
