@@ -15,7 +15,7 @@
 # bench_pgbench_insert C D  / bench_pgbench_select C D  / bench_pg_test_fsync: the baselines.
 #
 # Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PORT (18090),
-# CARGO_TARGET_DIR (target), MOTCUA_DB_MAX_CONNECTIONS (16).
+# CARGO_TARGET_DIR (target), MOTCUA_DB_MAX_CONNECTIONS (16), BENCH_SKIP_BUILD (set: do not rebuild).
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export BENCH_DIR # the wrk scripts load wrk_common.lua from it
@@ -63,7 +63,8 @@ bench_start() {
   local backend="$1"
   bench_need wrk curl psql pgbench python3
   case "$backend" in sqlite | postgres) ;; *) echo "backend must be sqlite or postgres, not '$backend'" >&2; exit 2 ;; esac
-  (cd "$REPO_DIR" && cargo build --release --quiet --bin motcua)
+  # BENCH_SKIP_BUILD=1 measures the release binary already in $CARGO_TARGET_DIR as it is.
+  [[ -n "${BENCH_SKIP_BUILD:-}" ]] || (cd "$REPO_DIR" && cargo build --release --quiet --bin motcua)
   WORK="$(mktemp -d -t motcua-bench.XXXXXX)"
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM
