@@ -229,7 +229,8 @@ pub struct Fraction {
 ///   neither);
 /// * online payment (3.6): dossiers whose first payment was online ÷ dossiers charged a fee;
 /// * satisfaction (5.4): 100% − (late rate + unsatisfied-rating rate), over finished dossiers;
-/// * national sync (1.4): 0 ÷ received until the outbound sync exists.
+/// * national sync (1.4): dossiers the national portal accepted since their reception ÷ received,
+///   both on the day of reception (NgayTiepNhan).
 pub fn fractions(
     sums: &[(String, Counters)],
     catalogue: &[ProcedureFlags],
@@ -272,7 +273,7 @@ pub fn fractions(
         f(Indicator::ElectronicResultShare, document_electronic, document_returned),
         f(Indicator::DigitisedShare, digitised, total.returned),
         f(Indicator::SatisfactionShare, satisfied, total.finished),
-        f(Indicator::NationalSyncShare, 0, total.received),
+        f(Indicator::NationalSyncShare, total.synced, total.received),
     ]
 }
 

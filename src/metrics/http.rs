@@ -360,8 +360,9 @@ fn xlsx_reply(body: Vec<u8>, name: &str) -> HttpResponse {
 ///   (and delivered electronically where the result is a document) ÷ results delivered;
 /// * `satisfaction_share` (766 §5.4, 6 points): 100% − (late rate + unsatisfied-rating rate) over
 ///   finished dossiers, i.e. (finished − late − rated unsatisfied) ÷ finished;
-/// * `national_sync_share` (766 §1.4, 6 points): the numerator is **always 0** until the
-///   outbound synchronisation to Cổng DVCQG exists; the denominator is the dossiers received.
+/// * `national_sync_share` (766 §1.4, 6 points): dossiers received in the period whose record
+///   Cổng DVCQG has accepted since their reception ÷ dossiers received in the period (both by the
+///   day of reception, NgayTiepNhan; a dossier synced later counts in its reception's period).
 ///
 /// `unused_online_services` lists the procedures offered online (full or partial) at the
 /// filtered agencies that received no online or national-portal dossier in the period.

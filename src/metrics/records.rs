@@ -94,6 +94,10 @@ counters! {
     returned_digitised,
     /// Of those, delivered electronically (766 §4.2 where the result is a document).
     returned_digitised_electronic,
+    /// Dossiers the national portal accepted after their reception, counted on the day of their
+    /// reception (766 §1.4: synchronised dossiers whose NgayTiepNhan is in the period). Kept by
+    /// the sync job's success ([`record_national_sync`]), not by a transition.
+    synced,
 }
 
 impl Counters {
@@ -112,9 +116,13 @@ pub struct Facts {
     /// `online`, `national_portal`, `direct` or `postal`.
     pub channel: String,
     pub state: DossierState,
+    /// When the desk accepted it (NgayTiepNhan).
+    pub received_at: Option<DateTime<Utc>>,
     /// The appointment at reception, moved only by clock pauses: the base of the on-time judgement.
     pub statutory_due_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Since when its clock stands still (awaiting a supplement or a payment).
+    pub paused_at: Option<DateTime<Utc>>,
     pub supplement_requests: i32,
     pub fee_total: i64,
     /// `online` or `cash`: how the last fee was paid.
@@ -137,8 +145,10 @@ impl Facts {
             procedure_code,
             channel,
             state: DossierState::Draft,
+            received_at: None,
             statutory_due_at: None,
             finished_at: None,
+            paused_at: None,
             supplement_requests: 0,
             fee_total: 0,
             payment_method: None,
@@ -276,6 +286,20 @@ pub async fn record_transition(
     store::add_to_record(txn, &RecordKey::of(after, at), &counters).await
 }
 
+/// Counts a dossier the national portal has just accepted for the first time since its reception
+/// (766 §1.4), on the business day of that reception, in the sync's transaction. A dossier never
+/// received (refused at the desk) is not counted: it is in no period's denominator either.
+///
+/// # Errors
+/// An unknown dossier, or a storage failure.
+pub async fn record_national_sync(txn: &impl ConnectionTrait, dossier_id: Uuid) -> anyhow::Result<()> {
+    let facts = store::find_facts(txn, dossier_id).await?;
+    let Some(received_at) = facts.received_at else {
+        return Ok(());
+    };
+    store::add_to_record(txn, &RecordKey::of(&facts, received_at), &Counters { synced: 1, ..Counters::default() }).await
+}
+
 /// One audit event, as replayed by [`recount`].
 #[derive(Debug, Clone)]
 pub struct ReplayedEvent {
@@ -298,7 +322,10 @@ pub fn replay_event(before: &Facts, event: &ReplayedEvent, last: &Facts) -> anyh
     let mut after = before.clone();
     after.state = to;
     match action {
-        Action::Receive => after.statutory_due_at = last.statutory_due_at,
+        Action::Receive => {
+            after.statutory_due_at = last.statutory_due_at;
+            after.received_at = Some(event.at);
+        }
         Action::RequestSupplement => after.supplement_requests += 1,
         Action::RequestPayment => {
             let amount = |data: Option<&serde_json::Value>| {
@@ -380,6 +407,10 @@ async fn replay_all(db: &impl ConnectionTrait) -> anyhow::Result<(Vec<uuid::Uuid
         for (key, counters) in replay(&last, &events)? {
             records.entry(key).or_default().add(&counters);
         }
+    }
+    // The sync's own state says which dossiers the portal accepted since their reception.
+    for (facts, received_at) in store::synced_since_reception(db).await? {
+        records.entry(RecordKey::of(&facts, received_at)).or_default().synced += 1;
     }
     Ok((ids, records))
 }

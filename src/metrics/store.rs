@@ -3,7 +3,8 @@
 use anyhow::Context;
 use chrono::Utc;
 use entity::{
-    accounts, agencies, attachments, dossier_events, dossiers, procedure_agencies, procedures, throughput_records,
+    accounts, agencies, attachments, dossier_events, dossiers, national_sync_states, procedure_agencies, procedures,
+    throughput_records,
 };
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -50,8 +51,10 @@ async fn read_facts(db: &impl ConnectionTrait, id: Uuid, attachments: bool) -> a
         agency_code: d.agency_code,
         procedure_code: d.procedure_code,
         channel: d.channel,
+        received_at: utc(d.received_at),
         statutory_due_at: utc(d.statutory_due_at),
         finished_at: utc(d.finished_at),
+        paused_at: utc(d.paused_at),
         supplement_requests: d.supplement_requests,
         fee_total: d.fee_total,
         payment_method: d.payment_method,
@@ -160,8 +163,46 @@ pub async fn all_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(Recor
                 stopped: m.stopped,
                 returned_digitised: m.returned_digitised,
                 returned_digitised_electronic: m.returned_digitised_electronic,
+                synced: m.synced,
             };
             (key, counters)
+        })
+        .collect())
+}
+
+/// The dossiers received whose record the national portal accepted after their reception
+/// (synced with a status other than 1), with their reception time: what [`super::records`]
+/// counts as synchronised (766 §1.4).
+///
+/// # Errors
+/// On storage failure.
+pub async fn synced_since_reception(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(Facts, chrono::DateTime<Utc>)>> {
+    use national_sync_states::Column as S;
+    let synced: SelectStatement = Query::select()
+        .column(S::DossierId)
+        .from(national_sync_states::Entity)
+        .and_where(Expr::col(S::SyncedAt).is_not_null())
+        .and_where(Expr::col(S::LastStatus).ne(1))
+        .to_owned();
+    let rows: Vec<(Uuid, String, String, String, sea_orm::prelude::DateTimeWithTimeZone)> = dossiers::Entity::find()
+        .select_only()
+        .columns([
+            dossiers::Column::Id,
+            dossiers::Column::AgencyCode,
+            dossiers::Column::ProcedureCode,
+            dossiers::Column::Channel,
+            dossiers::Column::ReceivedAt,
+        ])
+        .filter(dossiers::Column::ReceivedAt.is_not_null())
+        .filter(dossiers::Column::Id.in_subquery(synced))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("list the dossiers synchronised since their reception")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, agency_code, procedure_code, channel, received_at)| {
+            (Facts::initial(id, agency_code, procedure_code, channel), received_at.with_timezone(&Utc))
         })
         .collect())
 }

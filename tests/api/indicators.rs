@@ -8,7 +8,10 @@ use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::attachments::upload_pdf;
+use crate::fake_portal::FakePortal;
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Session, TestApp, AGENCY_A};
+use crate::records::{sync_handler, sync_now};
+use motcua::jobs::JobHandler;
 
 /// Full-online level, eligible, a fee, a document as result.
 const FULL: &str = "1.004873";
@@ -319,7 +322,7 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     let o8 = online(&app, &desk, FULL, false).await;
     step(&app, &desk.clerk, &o8, json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"})).await;
     // O9: received and still open.
-    received(&app, &desk, FULL, false).await;
+    let o9 = received(&app, &desk, FULL, false).await;
     // O10: withdrawn by the citizen after reception: finished on time.
     let o10 = received(&app, &desk, FULL, false).await;
     step(&app, &desk.citizen, &o10, json!({"action": "withdraw"})).await;
@@ -361,6 +364,14 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     overdue(&app, &desk, &p2).await;
     resolve_and_return(&app, &desk, &p2, "post").await;
 
+    // The national portal accepts O1–O4 and O9 (O1 twice: counted once), and O8, which was
+    // never received and so counts in no period.
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
+    for id in [&o1, &o1, &o2, &o3, &o4, &o9, &o8] {
+        sync_now(&sync, id).await;
+    }
+
     // Act
     let response = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await;
 
@@ -386,8 +397,8 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
         ("digitised_share", (3, 13)),
         // Finished 17 − late 4 − unsatisfied 2 (O2, P1).
         ("satisfaction_share", (11, 17)),
-        // No outbound sync yet.
-        ("national_sync_share", (0, 17)),
+        // Accepted by the national portal since their reception: O1–O4, O9.
+        ("national_sync_share", (5, 17)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -415,6 +426,7 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     let full: Value = app.get(&format!("/api/v1/indicators?procedure={FULL}")).await.json().await.unwrap();
     assert_eq!(fractions(&full)["online_dossier_share"], (9, 13));
     assert_eq!(fractions(&full)["on_time_share"], (9, 12));
+    assert_eq!(fractions(&full)["national_sync_share"], (5, 13));
     let district: Value = app.get("/api/v1/indicators?level=district").await.json().await.unwrap();
     assert_eq!(fractions(&district)["online_dossier_share"], (0, 0));
 
@@ -441,6 +453,38 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     motcua::metrics::records::recount(&db).await.unwrap();
     let again: Value = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await.json().await.unwrap();
     assert_eq!(fractions(&again), expected);
+}
+
+#[tokio::test]
+async fn a_dossier_counts_as_synchronised_once_from_its_first_acceptance_after_its_reception() {
+    // Arrange
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
+    let share = || async {
+        let report: Value = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await.json().await.unwrap();
+        fractions(&report)["national_sync_share"]
+    };
+
+    // Act and assert: pushed while only submitted, the portal has it but it is not received.
+    let id = online(&app, &desk, FULL, false).await;
+    sync_now(&sync, &id).await;
+    assert_eq!(share().await, (0, 0));
+    step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
+    assert_eq!(share().await, (0, 1), "received, not yet accepted since");
+    sync_now(&sync, &id).await;
+    assert_eq!(share().await, (1, 1));
+    step(&app, &desk.clerk, &id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    sync_now(&sync, &id).await;
+    assert_eq!(share().await, (1, 1), "a later acceptance counts it no more");
+    // A portal failure after it leaves it synchronised.
+    portal.fail_next(10);
+    let failed = sync.run(json!({"dossier_id": id, "event_seq": 1})).await;
+    assert!(failed.is_err());
+    assert_eq!(share().await, (1, 1));
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    assert_eq!(motcua::metrics::records::check(&db).await.unwrap(), [], "a recount gives the same records");
 }
 
 /// The cells of one CSV line (RFC 4180 quoting).
