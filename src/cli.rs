@@ -137,20 +137,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Recount { check: true } => {
             let db = db::connect(settings.database_url.expose_secret(), 2).await?;
             let differences = crate::metrics::records::check(&db).await?;
-            if differences.is_empty() {
-                println!("the throughput records agree with the audit events");
+            let open_differences = crate::metrics::open::check(&db).await?;
+            if differences.is_empty() && open_differences.is_empty() {
+                println!(
+                    "the throughput records agree with the audit events, the open-dossier records with the dossiers"
+                );
                 return Ok(());
             }
             for key in &differences {
                 println!("differs: {key:?}");
             }
-            anyhow::bail!("{} throughput record(s) differ from the audit events", differences.len())
+            for key in &open_differences {
+                println!("differs: {key:?}");
+            }
+            anyhow::bail!(
+                "{} throughput record(s) differ from the audit events, {} open-dossier record(s) from the dossiers",
+                differences.len(),
+                open_differences.len()
+            )
         }
         Command::Recount { check: false } => {
             let db = db::connect(settings.database_url.expose_secret(), 2).await?;
             migration::Migrator::up(&db, None).await.context("apply migrations")?;
             let report = crate::metrics::records::recount(&db).await?;
-            println!("replayed {} dossier(s) into {} record(s)", report.dossiers, report.records);
+            println!(
+                "replayed {} dossier(s) into {} record(s); {} open-dossier record(s)",
+                report.dossiers, report.records, report.open_records
+            );
             Ok(())
         }
         Command::ImportProcedures { file, dry_run, default_agency, agency_map } => {

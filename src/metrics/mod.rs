@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod domain;
 pub mod http;
+pub mod open;
 pub mod records;
 pub mod service;
 pub mod store;

@@ -268,7 +268,8 @@ pub fn deltas(before: &Facts, after: &Facts, action: Action) -> Counters {
     c
 }
 
-/// Adds what one transition of a dossier did to its record, in the transition's transaction.
+/// Adds what one transition of a dossier did to its record, and moves it in the snapshot of open
+/// dossiers ([`super::open`]), in the transition's transaction.
 ///
 /// # Errors
 /// On storage failure.
@@ -280,10 +281,10 @@ pub async fn record_transition(
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let counters = deltas(before, after, action);
-    if counters.is_zero() {
-        return Ok(());
+    if !counters.is_zero() {
+        store::add_to_record(txn, &RecordKey::of(after, at), &counters).await?;
     }
-    store::add_to_record(txn, &RecordKey::of(after, at), &counters).await
+    super::open::record_moves(txn, before, after).await
 }
 
 /// Counts a dossier the national portal has just accepted for the first time since its reception
@@ -379,10 +380,13 @@ pub struct RecountReport {
     pub dossiers: usize,
     /// Record rows written.
     pub records: usize,
+    /// Rows of the open-dossier snapshot written.
+    pub open_records: usize,
 }
 
 /// Rebuilds every record from the dossiers and their audit events, in one transaction: deletes
-/// the records, replays each dossier's events through [`deltas`], writes the sums.
+/// the records, replays each dossier's events through [`deltas`], writes the sums; and the
+/// snapshot of open dossiers from the dossiers as they are ([`super::open::rebuild`]).
 ///
 /// # Errors
 /// On storage failure or an unreadable event.
@@ -393,8 +397,9 @@ pub async fn recount(db: &DatabaseConnection) -> anyhow::Result<RecountReport> {
     for (key, counters) in &records {
         store::add_to_record(&txn, key, counters).await?;
     }
+    let open_records = super::open::rebuild(&txn).await?;
     txn.commit().await.context("commit recount")?;
-    Ok(RecountReport { dossiers: ids.len(), records: records.len() })
+    Ok(RecountReport { dossiers: ids.len(), records: records.len(), open_records })
 }
 
 /// What every dossier's audit events add up to: the dossiers replayed, and the records.

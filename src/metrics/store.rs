@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use uuid::Uuid;
 
 use super::domain::{IndicatorFilter, ProcedureFlags};
+use super::open::{OpenCounts, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
 use crate::workflow::domain::DossierState;
@@ -509,4 +510,181 @@ pub async fn tracking_book_batch(
             }
         })
         .collect())
+}
+
+fn open_table() -> Alias {
+    Alias::new("open_dossier_records")
+}
+
+const OPEN_KEY: [&str; 6] = ["received_day", "due_day", "agency_code", "procedure_code", "channel", "shard"];
+const OPEN_COUNTS: [&str; 2] = ["open_dossiers", "open_resupplied"];
+
+fn open_key_condition(key: &OpenKey) -> Cond {
+    Cond::all()
+        .add(Expr::col(Alias::new("received_day")).eq(key.received_day.as_str()))
+        .add(Expr::col(Alias::new("due_day")).eq(key.due_day.as_str()))
+        .add(Expr::col(Alias::new("agency_code")).eq(key.agency_code.as_str()))
+        .add(Expr::col(Alias::new("procedure_code")).eq(key.procedure_code.as_str()))
+        .add(Expr::col(Alias::new("channel")).eq(key.channel.as_str()))
+        .add(Expr::col(Alias::new("shard")).eq(key.shard))
+}
+
+/// Adds `change` to the open-dossier record at `key` (the upsert of [`add_to_record`]), and
+/// deletes the row when it drops to zero, so the snapshot holds only the open dossiers' rows.
+///
+/// # Errors
+/// On storage failure.
+pub async fn add_to_open_record(db: &impl ConnectionTrait, key: &OpenKey, change: &OpenCounts) -> anyhow::Result<()> {
+    let values = [change.open_dossiers, change.open_resupplied];
+    let mut columns: Vec<Alias> = OPEN_KEY.map(Alias::new).into();
+    columns.extend(OPEN_COUNTS.map(Alias::new));
+    let mut row: Vec<SimpleExpr> = vec![
+        key.received_day.clone().into(),
+        key.due_day.clone().into(),
+        key.agency_code.clone().into(),
+        key.procedure_code.clone().into(),
+        key.channel.clone().into(),
+        key.shard.into(),
+    ];
+    row.extend(values.iter().map(|v| SimpleExpr::from(*v)));
+    let mut on_conflict = OnConflict::columns(OPEN_KEY.map(Alias::new)).to_owned();
+    for (name, _) in OPEN_COUNTS.iter().zip(&values).filter(|(_, v)| **v != 0) {
+        on_conflict.value(
+            Alias::new(*name),
+            Expr::col((open_table(), Alias::new(*name))).add(Expr::col((Alias::new("excluded"), Alias::new(*name)))),
+        );
+    }
+    let insert = Query::insert()
+        .into_table(open_table())
+        .columns(columns)
+        .values(row)
+        .context("build the open-dossier record upsert")?
+        .on_conflict(on_conflict)
+        .to_owned();
+    let backend = db.get_database_backend();
+    db.execute_raw(backend.build(&insert)).await.context("add to the open-dossier record")?;
+    if values.iter().any(|v| *v < 0) {
+        let empty = Query::delete()
+            .from_table(open_table())
+            .cond_where(open_key_condition(key))
+            .and_where(Expr::col(Alias::new("open_dossiers")).eq(0))
+            .and_where(Expr::col(Alias::new("open_resupplied")).eq(0))
+            .to_owned();
+        db.execute_raw(backend.build(&empty)).await.context("delete the empty open-dossier record")?;
+    }
+    Ok(())
+}
+
+/// Deletes the whole open-dossier snapshot (before a rebuild).
+///
+/// # Errors
+/// On storage failure.
+pub async fn delete_open_records(db: &impl ConnectionTrait) -> anyhow::Result<()> {
+    let statement = db.get_database_backend().build(&Query::delete().from_table(open_table()).to_owned());
+    db.execute_raw(statement).await.context("delete the open-dossier records")?;
+    Ok(())
+}
+
+/// Every non-empty open-dossier record, ordered by key.
+///
+/// # Errors
+/// On storage failure.
+pub async fn all_open_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(OpenKey, OpenCounts)>> {
+    let mut query = Query::select().from(open_table()).to_owned();
+    for name in OPEN_KEY.iter().chain(&OPEN_COUNTS) {
+        query.column(Alias::new(*name));
+    }
+    for name in OPEN_KEY {
+        query.order_by(Alias::new(name), sea_orm::Order::Asc);
+    }
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("read the open records")?;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+        let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
+        let counts = OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? };
+        if counts.is_zero() {
+            continue;
+        }
+        let key = OpenKey {
+            received_day: text("received_day")?,
+            due_day: text("due_day")?,
+            agency_code: text("agency_code")?,
+            procedure_code: text("procedure_code")?,
+            channel: text("channel")?,
+            shard: row.try_get::<i16>("", "shard").context("read shard")?,
+        };
+        records.push((key, counts));
+    }
+    Ok(records)
+}
+
+/// The facts of every dossier received, unfinished and with an appointment (one query).
+///
+/// # Errors
+/// On storage failure or an unknown stored state.
+pub async fn open_dossier_facts(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Facts>> {
+    let rows = dossiers::Entity::find()
+        .filter(dossiers::Column::ReceivedAt.is_not_null())
+        .filter(dossiers::Column::FinishedAt.is_null())
+        .filter(dossiers::Column::StatutoryDueAt.is_not_null())
+        .all(db)
+        .await
+        .context("read the open dossiers")?;
+    let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
+    rows.into_iter()
+        .map(|d| {
+            Ok(Facts {
+                id: d.id,
+                state: DossierState::parse(&d.state)
+                    .with_context(|| format!("dossier {} has unknown state {}", d.id, d.state))?,
+                agency_code: d.agency_code,
+                procedure_code: d.procedure_code,
+                channel: d.channel,
+                received_at: utc(d.received_at),
+                statutory_due_at: utc(d.statutory_due_at),
+                finished_at: utc(d.finished_at),
+                paused_at: utc(d.paused_at),
+                supplement_requests: d.supplement_requests,
+                fee_total: d.fee_total,
+                payment_method: d.payment_method,
+                paid_at: utc(d.paid_at),
+                return_method: d.return_method,
+                rating: d.rating,
+                attachments: false,
+            })
+        })
+        .collect()
+}
+
+/// The open dossiers of the filter's scope received by its last day, summed per appointment
+/// day: (due day, open, open with more than one supplement request).
+///
+/// # Errors
+/// On storage failure.
+pub async fn open_per_due_day(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    let due_day = Alias::new("due_day");
+    let mut query = Query::select()
+        .from(open_table())
+        .column(due_day.clone())
+        .and_where(Expr::col(Alias::new("received_day")).lte(filter.to.format("%Y-%m-%d").to_string()))
+        .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
+        .group_by_col(due_day)
+        .to_owned();
+    for name in OPEN_COUNTS {
+        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(name))), Alias::new("BIGINT")), Alias::new(name));
+    }
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("sum the open records")?;
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "due_day").context("read due_day")?,
+                row.try_get::<i64>("", "open_dossiers").context("read open_dossiers")?,
+                row.try_get::<i64>("", "open_resupplied").context("read open_resupplied")?,
+            ))
+        })
+        .collect()
 }

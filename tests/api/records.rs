@@ -145,9 +145,9 @@ fn apology(d: &Value) -> Value {
     json!({"action": "apologize", "reason": "Cần xác minh thêm", "new_due_at": (due + chrono::Duration::days(2)).to_rfc3339()})
 }
 
-/// Walks one dossier through random actions until it ends (or 25 steps), pushing it to the
+/// Walks one dossier through random actions until it ends (or `max_steps`), pushing it to the
 /// national portal now and then (before its reception too).
-async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str, sync: &SyncHandler) {
+async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str, sync: &SyncHandler, max_steps: usize) {
     let id = submitted(app, &desk.citizen, procedure).await;
     let (citizen, clerk, specialist, leader) = (&desk.citizen, &desk.clerk, &desk.specialist, &desk.leader);
     let decide = if procedure == APPROVED {
@@ -155,7 +155,7 @@ async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str,
     } else {
         json!({"action": "resolve", "decision": if rng.below(3) == 0 { "denied" } else { "approved" }, "summary": "Kết quả."})
     };
-    for _ in 0..25 {
+    for _ in 0..max_steps {
         let d = dossier(app, clerk, &id).await;
         let receive = json!({"action": "receive"});
         let refuse = json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"});
@@ -244,7 +244,12 @@ async fn the_records_kept_by_a_random_workload_agree_exactly_with_a_recount() {
     let sync = sync_handler(&app, &portal).await;
     let mut rng = Lcg(766);
     for i in 0..24 {
-        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync).await;
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync, 25).await;
+    }
+    // Walks cut short: dossiers left open, some waiting, some supplemented twice.
+    for i in 0..12 {
+        let steps = 1 + rng.below(6);
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync, steps).await;
     }
     // A draft abandoned before submission counts nowhere.
     let body = json!({"procedure_code": DIRECT, "agency_code": AGENCY_A, "form_data": {"purpose": "thử"}});
@@ -254,13 +259,18 @@ async fn the_records_kept_by_a_random_workload_agree_exactly_with_a_recount() {
 
     // Act
     let kept = live(&app).await;
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    let kept_open = motcua::metrics::open::all_open_records(&db).await.unwrap();
     let rebuilt = recounted(&app).await;
+    let rebuilt_open = motcua::metrics::open::all_open_records(&db).await.unwrap();
 
     // Assert
     let sum = total(&kept);
     assert!(sum.received > 0 && sum.finished > 0, "the workload did something: {sum:?}");
     assert!(sum.synced > 0 && sum.synced <= sum.received, "some received dossiers were synced: {sum:?}");
     assert_eq!(kept, rebuilt, "the records kept by the transitions and the recount differ");
+    assert!(!kept_open.is_empty(), "some dossiers were left open");
+    assert_eq!(kept_open, rebuilt_open, "the open-dossier records kept and rebuilt differ");
     assert!(sum.finished_on_time + sum.finished_late <= sum.finished);
 }
 
