@@ -4,6 +4,7 @@
 
 pub mod dashboard;
 pub mod domain;
+pub mod generate;
 pub mod http;
 pub mod open;
 pub mod records;

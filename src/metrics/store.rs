@@ -688,3 +688,42 @@ pub async fn open_per_due_day(
         })
         .collect()
 }
+
+/// Adds many records at once: one multi-row upsert of [`add_to_record`]'s shape, each key at
+/// most once (the caller sums per key first), every counter added.
+///
+/// # Errors
+/// On storage failure.
+pub async fn add_to_records(db: &impl ConnectionTrait, rows: &[(RecordKey, Counters)]) -> anyhow::Result<()> {
+    use throughput_records::Column as C;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut columns: Vec<Alias> = ["day", "agency_code", "procedure_code", "channel", "shard"].map(Alias::new).into();
+    columns.extend(Counters::NAMES.iter().map(|n| Alias::new(*n)));
+    let mut insert = Query::insert().into_table(throughput_records::Entity).columns(columns).to_owned();
+    for (key, counters) in rows {
+        let mut row: Vec<SimpleExpr> = vec![
+            key.day.clone().into(),
+            key.agency_code.clone().into(),
+            key.procedure_code.clone().into(),
+            key.channel.clone().into(),
+            key.shard.into(),
+        ];
+        row.extend(counters.values().into_iter().map(SimpleExpr::from));
+        insert.values(row).context("build the records upsert")?;
+    }
+    let mut on_conflict =
+        OnConflict::columns([C::Day, C::AgencyCode, C::ProcedureCode, C::Channel, C::Shard]).to_owned();
+    for name in Counters::NAMES {
+        on_conflict.value(
+            Alias::new(*name),
+            Expr::col((throughput_records::Entity, Alias::new(*name)))
+                .add(Expr::col((Alias::new("excluded"), Alias::new(*name)))),
+        );
+    }
+    insert.on_conflict(on_conflict);
+    let statement = db.get_database_backend().build(&insert);
+    db.execute_raw(statement).await.context("add to the throughput records")?;
+    Ok(())
+}
