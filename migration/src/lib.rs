@@ -21,6 +21,7 @@ mod m20261130_000044_add_handling_agency;
 mod m20261130_000045_create_national_code_mappings;
 mod m20261130_000300_add_national_sync_records;
 mod m20261130_000301_create_open_dossier_records;
+mod m20261130_000302_create_throughput_months;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000045_create_national_code_mappings::Migration),
             Box::new(m20261130_000300_add_national_sync_records::Migration),
             Box::new(m20261130_000301_create_open_dossier_records::Migration),
+            Box::new(m20261130_000302_create_throughput_months::Migration),
         ]
     }
 }

@@ -120,10 +120,10 @@ pub async fn generate(db: &DatabaseConnection, plan: Plan) -> anyhow::Result<Gen
             shard: 0,
         });
         let done = std::mem::replace(&mut pending_records, later);
-        generated.records += write_records(&txn, &done).await?;
+        generated.records += write_records(&txn, &done, today).await?;
     }
     insert_dossiers(&txn, rows).await?;
-    generated.records += write_records(&txn, &pending_records).await?;
+    generated.records += write_records(&txn, &pending_records, today).await?;
     for (key, counts) in &open_rows {
         store::add_to_open_record(&txn, key, counts).await?;
     }
@@ -213,11 +213,21 @@ async fn insert_dossiers(db: &impl ConnectionTrait, rows: Vec<dossiers::ActiveMo
     Ok(())
 }
 
-async fn write_records(db: &impl ConnectionTrait, records: &BTreeMap<RecordKey, Counters>) -> anyhow::Result<u64> {
-    let rows: Vec<(RecordKey, Counters)> = records.iter().map(|(k, c)| (k.clone(), *c)).collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT / 2) {
-        store::add_to_records(db, chunk).await?;
+/// Writes records, those of the days before `today` already folded into shard 0 as
+/// [`records::compact`] would leave them.
+async fn write_records(
+    db: &impl ConnectionTrait,
+    records: &BTreeMap<RecordKey, Counters>,
+    today: NaiveDate,
+) -> anyhow::Result<u64> {
+    let today = today.format("%Y-%m-%d").to_string();
+    let mut folded: BTreeMap<RecordKey, Counters> = BTreeMap::new();
+    for (key, counters) in records {
+        let shard = if key.day < today { 0 } else { key.shard };
+        folded.entry(RecordKey { shard, ..key.clone() }).or_default().add(counters);
     }
+    let rows: Vec<(RecordKey, Counters)> = folded.into_iter().collect();
+    store::add_to_records(db, &rows).await?;
     Ok(rows.len() as u64)
 }
 

@@ -399,6 +399,7 @@ pub async fn recount(db: &DatabaseConnection) -> anyhow::Result<RecountReport> {
     }
     let open_records = super::open::rebuild(&txn).await?;
     txn.commit().await.context("commit recount")?;
+    compact(db).await?;
     Ok(RecountReport { dossiers: ids.len(), records: records.len(), open_records })
 }
 
@@ -420,14 +421,52 @@ async fn replay_all(db: &impl ConnectionTrait) -> anyhow::Result<(Vec<uuid::Uuid
     Ok((ids, records))
 }
 
+/// Folds the shards of the records of the days before today and the months before this one
+/// (see [`store::compact_records`]); the worker runs it every hour ([`CompactTask`]).
+///
+/// # Errors
+/// On storage failure.
+pub async fn compact(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    store::compact_records(db, Utc::now().with_timezone(&business_offset()).date_naive()).await
+}
+
+/// The worker's periodic fold of closed periods' shards ([`compact`]).
+pub struct CompactTask;
+
+impl crate::jobs::PeriodicTask for CompactTask {
+    fn name(&self) -> &'static str {
+        "throughput records fold"
+    }
+
+    fn run<'a>(&'a self, db: &'a DatabaseConnection) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let folded = compact(db).await?;
+            if folded > 0 {
+                tracing::info!(rows = folded, "throughput records folded");
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The records summed over their shards, which [`compact`] may have folded.
+fn without_shards(records: impl IntoIterator<Item = (RecordKey, Counters)>) -> BTreeMap<RecordKey, Counters> {
+    let mut sums: BTreeMap<RecordKey, Counters> = BTreeMap::new();
+    for (key, counters) in records {
+        sums.entry(RecordKey { shard: 0, ..key }).or_default().add(&counters);
+    }
+    sums
+}
+
 /// Compares the live records with what the audit events add up to, without changing anything:
-/// the keys whose counters differ (missing on either side counts as zero).
+/// the keys whose counters differ, shards summed (missing on either side counts as zero).
 ///
 /// # Errors
 /// On storage failure or an unreadable event.
 pub async fn check(db: &DatabaseConnection) -> anyhow::Result<Vec<RecordKey>> {
     let (_, expected) = replay_all(db).await?;
-    let live: BTreeMap<RecordKey, Counters> = store::all_records(db).await?.into_iter().collect();
+    let expected = without_shards(expected);
+    let live = without_shards(store::all_records(db).await?);
     let keys: std::collections::BTreeSet<&RecordKey> = expected.keys().chain(live.keys()).collect();
     let zero = Counters::default();
     Ok(keys

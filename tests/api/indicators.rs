@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
@@ -449,6 +451,18 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     assert_eq!(fractions(&full)["online_dossier_share"], (12, 16));
     assert_eq!(fractions(&full)["on_time_share"], (11, 16));
     assert_eq!(fractions(&full)["national_sync_share"], (5, 16));
+    // The whole month of today is read from the monthly rows, today alone from the daily ones:
+    // the same counts wherever the period's last day does not matter.
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap()).date_naive();
+    let first = today.with_day(1).unwrap();
+    let last = first.checked_add_months(chrono::Months::new(1)).unwrap().pred_opt().unwrap();
+    for (from, to) in [(first, last), (today, today)] {
+        let scoped: Value =
+            app.get(&format!("/api/v1/indicators?agency={AGENCY_A}&from={from}&to={to}")).await.json().await.unwrap();
+        for key in KEYS.iter().filter(|k| **k != "on_time_share") {
+            assert_eq!(fractions(&scoped)[*key], expected[*key], "{key} from {from} to {to}");
+        }
+    }
     // Judged at a later last day, O9's appointment has passed; O15's clock still stands.
     let later = (chrono::Utc::now() + chrono::TimeDelta::days(30)).format("%Y-%m-%d");
     let at_later: Value =

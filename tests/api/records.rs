@@ -275,6 +275,37 @@ async fn the_records_kept_by_a_random_workload_agree_exactly_with_a_recount() {
 }
 
 #[tokio::test]
+async fn folding_the_shards_of_closed_days_changes_no_indicator_and_the_records_still_agree() {
+    // Arrange
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
+    let mut rng = Lcg(42);
+    for i in 0..8 {
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync, 25).await;
+    }
+    let before: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    let sums = total(&records::all_records(&db).await.unwrap());
+
+    // Act: fold as if today were over.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+        .date_naive();
+    let folded = motcua::metrics::store::compact_records(&db, tomorrow).await.unwrap();
+
+    // Assert
+    let rows = records::all_records(&db).await.unwrap();
+    assert!(folded as usize > rows.len(), "{folded} shard rows folded into {}", rows.len());
+    assert!(rows.iter().all(|(key, _)| key.shard == 0));
+    assert_eq!(total(&rows), sums);
+    let after: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    assert_eq!(after["items"], before["items"]);
+    assert_eq!(records::check(&db).await.unwrap(), [], "the folded records agree with a replay");
+}
+
+#[tokio::test]
 async fn three_dossiers_give_exactly_the_counters_checked_by_hand() {
     // Arrange
     let app = spawn_app().await;
