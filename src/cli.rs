@@ -1,5 +1,5 @@
 //! The command line (DESIGN.md §4): `serve` (default), `migrate`, `create-admin`, `seed-demo`,
-//! `import-procedures`, `recount`, `openapi`.
+//! `import-procedures`, `recount`, `generate-dossiers`, `openapi`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +81,23 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Fill the database with generated dossiers and their throughput records, for benchmarks
+    /// of the indicators: submissions spread evenly over the last DAYS days and over the
+    /// catalogue's (agency, procedure) pairs, every channel, timelines cut at the present (so the
+    /// recent ones are still open). Writes no audit events: do not `recount` such a database.
+    ///
+    /// Example: `motcua seed-demo && motcua generate-dossiers --count 1000000 --days 365`
+    GenerateDossiers {
+        /// How many dossiers.
+        #[arg(long)]
+        count: u64,
+        /// Seed of the generator: the same seed gives the same dossiers.
+        #[arg(long, default_value_t = 766)]
+        seed: u64,
+        /// Days back from today the submissions spread over.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
     /// Print the OpenAPI 3.1 document (JSON) to standard output.
     Openapi,
 }
@@ -137,20 +154,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Recount { check: true } => {
             let db = db::connect(settings.database_url.expose_secret(), 2).await?;
             let differences = crate::metrics::records::check(&db).await?;
-            if differences.is_empty() {
-                println!("the throughput records agree with the audit events");
+            let open_differences = crate::metrics::open::check(&db).await?;
+            if differences.is_empty() && open_differences.is_empty() {
+                println!(
+                    "the throughput records agree with the audit events, the open-dossier records with the dossiers"
+                );
                 return Ok(());
             }
             for key in &differences {
                 println!("differs: {key:?}");
             }
-            anyhow::bail!("{} throughput record(s) differ from the audit events", differences.len())
+            for key in &open_differences {
+                println!("differs: {key:?}");
+            }
+            anyhow::bail!(
+                "{} throughput record(s) differ from the audit events, {} open-dossier record(s) from the dossiers",
+                differences.len(),
+                open_differences.len()
+            )
         }
         Command::Recount { check: false } => {
             let db = db::connect(settings.database_url.expose_secret(), 2).await?;
             migration::Migrator::up(&db, None).await.context("apply migrations")?;
             let report = crate::metrics::records::recount(&db).await?;
-            println!("replayed {} dossier(s) into {} record(s)", report.dossiers, report.records);
+            println!(
+                "replayed {} dossier(s) into {} record(s); {} open-dossier record(s)",
+                report.dossiers, report.records, report.open_records
+            );
+            Ok(())
+        }
+        Command::GenerateDossiers { count, seed, days } => {
+            let db = db::connect(settings.database_url.expose_secret(), 2).await?;
+            migration::Migrator::up(&db, None).await.context("apply migrations")?;
+            let plan = crate::metrics::generate::Plan { count, seed, days };
+            let generated = crate::metrics::generate::generate(&db, plan).await?;
+            println!(
+                "generated {} dossier(s), {} throughput record(s), {} open-dossier record(s)",
+                generated.dossiers, generated.records, generated.open_records
+            );
             Ok(())
         }
         Command::ImportProcedures { file, dry_run, default_agency, agency_map } => {

@@ -118,6 +118,8 @@ fn job_worker(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Op
         // The jobs are still queued: they wait, visible to admins, until a worker with the URL runs.
         None => tracing::info!("outbound national-portal sync disabled (MOTCUA_NATIONAL_PORTAL_URL unset)"),
     }
+    // Closed days' throughput records folded out of their shards (fewer rows for the indicators).
+    worker = worker.every(Duration::from_secs(3600), crate::metrics::records::CompactTask);
     if settings.reminders_interval_secs > 0 {
         worker = worker.every(
             Duration::from_secs(settings.reminders_interval_secs),

@@ -37,6 +37,7 @@ pub struct Model {
     pub stopped: i64,
     pub returned_digitised: i64,
     pub returned_digitised_electronic: i64,
+    pub synced: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

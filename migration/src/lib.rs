@@ -20,6 +20,9 @@ mod m20261130_000043_add_procedure_channel_overrides;
 mod m20261130_000044_add_handling_agency;
 mod m20261130_000045_create_national_code_mappings;
 mod m20261130_000100_create_form_templates;
+mod m20261130_000300_add_national_sync_records;
+mod m20261130_000301_create_open_dossier_records;
+mod m20261130_000302_create_throughput_months;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -46,6 +49,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000044_add_handling_agency::Migration),
             Box::new(m20261130_000045_create_national_code_mappings::Migration),
             Box::new(m20261130_000100_create_form_templates::Migration),
+            Box::new(m20261130_000300_add_national_sync_records::Migration),
+            Box::new(m20261130_000301_create_open_dossier_records::Migration),
+            Box::new(m20261130_000302_create_throughput_months::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::open::OpenAtEnd;
 use super::records::Counters;
 use crate::catalog::domain::AgencyLevel;
 
@@ -225,13 +226,16 @@ pub struct Fraction {
 ///   result is a document;
 /// * digitised (4.2): returns of dossiers with files attached, and delivered electronically where
 ///   the result is a document ÷ all returns;
-/// * on time (2.1): finished on time ÷ finished with an appointment (a finish without one is
-///   neither);
+/// * on time (2.1): dossiers finished on time plus those still open within their deadline at the
+///   period's last day ÷ dossiers finished with an appointment plus those still open (a dossier
+///   without an appointment is neither; see [`super::open`]);
 /// * online payment (3.6): dossiers whose first payment was online ÷ dossiers charged a fee;
 /// * satisfaction (5.4): 100% − (late rate + unsatisfied-rating rate), over finished dossiers;
-/// * national sync (1.4): 0 ÷ received until the outbound sync exists.
+/// * national sync (1.4): dossiers the national portal accepted since their reception ÷ received,
+///   both on the day of reception (NgayTiepNhan).
 pub fn fractions(
     sums: &[(String, Counters)],
+    open: OpenAtEnd,
     catalogue: &[ProcedureFlags],
     offered: &BTreeSet<String>,
 ) -> Vec<Fraction> {
@@ -267,12 +271,12 @@ pub fn fractions(
         f(Indicator::ProceduresFullOnlineShare, count(eligible_full), count(eligible.len())),
         f(Indicator::OnlineDossierShare, total.received_online, total.received),
         f(Indicator::FullyOnlineProcessedShare, eligible_fully, eligible_returned),
-        f(Indicator::OnTimeShare, total.finished_on_time, judged),
+        f(Indicator::OnTimeShare, total.finished_on_time + open.within, judged + open.within + open.overdue),
         f(Indicator::OnlinePaymentShare, total.paid_online, total.charged),
         f(Indicator::ElectronicResultShare, document_electronic, document_returned),
         f(Indicator::DigitisedShare, digitised, total.returned),
         f(Indicator::SatisfactionShare, satisfied, total.finished),
-        f(Indicator::NationalSyncShare, 0, total.received),
+        f(Indicator::NationalSyncShare, total.synced, total.received),
     ]
 }
 
@@ -370,6 +374,7 @@ mod tests {
             rated_unsatisfied: 1,
             returned_digitised: 5,
             returned_digitised_electronic: 4,
+            synced: 4,
             ..Counters::default()
         };
         let b = Counters {
@@ -388,7 +393,8 @@ mod tests {
         let mut catalogue = catalogue.to_vec();
         catalogue.push(flags("D", "none", true, true));
         let offered: BTreeSet<String> = ["A", "B", "C"].map(str::to_owned).into();
-        let got: Vec<(&str, i64, i64)> = fractions(&sums, &catalogue, &offered)
+        let open = OpenAtEnd { within: 3, overdue: 2 };
+        let got: Vec<(&str, i64, i64)> = fractions(&sums, open, &catalogue, &offered)
             .iter()
             .map(|f| (f.indicator.as_str(), f.numerator, f.denominator))
             .collect();
@@ -398,17 +404,18 @@ mod tests {
                 ("procedures_full_online_share", 1, 2),
                 ("online_dossier_share", 7, 13),
                 ("fully_online_processed_share", 3, 8),
-                ("on_time_share", 7, 9),
+                // Finished 7 on time of 9, and 3 of 5 open ones still within their deadline.
+                ("on_time_share", 10, 14),
                 ("online_payment_share", 3, 4),
                 // B's result is not a document: only A and C count.
                 ("electronic_result_share", 4, 7),
                 // A: digitised and electronic 4; B: digitised 1 (no document); C: document, not electronic 0.
                 ("digitised_share", 5, 9),
                 ("satisfaction_share", 7, 10),
-                ("national_sync_share", 0, 13),
+                ("national_sync_share", 4, 13),
             ]
         );
-        let empty = fractions(&[], &[], &BTreeSet::new());
+        let empty = fractions(&[], OpenAtEnd::default(), &[], &BTreeSet::new());
         assert!(empty.iter().all(|f| f.numerator == 0 && f.denominator == 0));
     }
 }

@@ -416,8 +416,12 @@ fn xlsx_reply(body: Vec<u8>, name: &str) -> HttpResponse {
 /// * `fully_online_processed_share` (766 §3.3, 12 points): returns of eligible procedures'
 ///   dossiers processed fully online (online channel, fee paid online, result returned online)
 ///   ÷ all returns of eligible procedures' dossiers;
-/// * `on_time_share` (766 §2.1, 20 points): dossiers finished on time ÷ dossiers finished with an
-///   appointment (more than one supplement request is late; citizen supplement time excluded);
+/// * `on_time_share` (766 §2.1, 20 points): dossiers finished on time in the period plus dossiers
+///   received by `to` and still open within their deadline ÷ dossiers finished in the period with
+///   an appointment plus every dossier received by `to` and still open. An open dossier takes `to`
+///   as its finish (766): it is within its deadline when its appointment falls on or after `to`,
+///   or its clock stands still (awaiting a supplement or a payment) within it; more than one
+///   supplement request makes it late; time the clock stood still moves the appointment;
 /// * `online_payment_share` (766 §3.6, 6 points): dossiers whose first payment was online ÷
 ///   dossiers charged a fee;
 /// * `electronic_result_share` (766 §4.1, 6 points): results delivered electronically ÷ results
@@ -426,8 +430,9 @@ fn xlsx_reply(body: Vec<u8>, name: &str) -> HttpResponse {
 ///   (and delivered electronically where the result is a document) ÷ results delivered;
 /// * `satisfaction_share` (766 §5.4, 6 points): 100% − (late rate + unsatisfied-rating rate) over
 ///   finished dossiers, i.e. (finished − late − rated unsatisfied) ÷ finished;
-/// * `national_sync_share` (766 §1.4, 6 points): the numerator is **always 0** until the
-///   outbound synchronisation to Cổng DVCQG exists; the denominator is the dossiers received.
+/// * `national_sync_share` (766 §1.4, 6 points): dossiers received in the period whose record
+///   Cổng DVCQG has accepted since their reception ÷ dossiers received in the period (both by the
+///   day of reception, NgayTiepNhan; a dossier synced later counts in its reception's period).
 ///
 /// `unused_online_services` lists the procedures offered online (full or partial) at the
 /// filtered agencies that received no online or national-portal dossier in the period.

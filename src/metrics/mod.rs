@@ -4,7 +4,9 @@
 
 pub mod dashboard;
 pub mod domain;
+pub mod generate;
 pub mod http;
+pub mod open;
 pub mod records;
 pub mod service;
 pub mod store;

@@ -94,6 +94,10 @@ counters! {
     returned_digitised,
     /// Of those, delivered electronically (766 §4.2 where the result is a document).
     returned_digitised_electronic,
+    /// Dossiers the national portal accepted after their reception, counted on the day of their
+    /// reception (766 §1.4: synchronised dossiers whose NgayTiepNhan is in the period). Kept by
+    /// the sync job's success ([`record_national_sync`]), not by a transition.
+    synced,
 }
 
 impl Counters {
@@ -112,9 +116,13 @@ pub struct Facts {
     /// `online`, `national_portal`, `direct` or `postal`.
     pub channel: String,
     pub state: DossierState,
+    /// When the desk accepted it (NgayTiepNhan).
+    pub received_at: Option<DateTime<Utc>>,
     /// The appointment at reception, moved only by clock pauses: the base of the on-time judgement.
     pub statutory_due_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Since when its clock stands still (awaiting a supplement or a payment).
+    pub paused_at: Option<DateTime<Utc>>,
     pub supplement_requests: i32,
     pub fee_total: i64,
     /// `online` or `cash`: how the last fee was paid.
@@ -137,8 +145,10 @@ impl Facts {
             procedure_code,
             channel,
             state: DossierState::Draft,
+            received_at: None,
             statutory_due_at: None,
             finished_at: None,
+            paused_at: None,
             supplement_requests: 0,
             fee_total: 0,
             payment_method: None,
@@ -258,7 +268,8 @@ pub fn deltas(before: &Facts, after: &Facts, action: Action) -> Counters {
     c
 }
 
-/// Adds what one transition of a dossier did to its record, in the transition's transaction.
+/// Adds what one transition of a dossier did to its record, and moves it in the snapshot of open
+/// dossiers ([`super::open`]), in the transition's transaction.
 ///
 /// # Errors
 /// On storage failure.
@@ -270,10 +281,24 @@ pub async fn record_transition(
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let counters = deltas(before, after, action);
-    if counters.is_zero() {
-        return Ok(());
+    if !counters.is_zero() {
+        store::add_to_record(txn, &RecordKey::of(after, at), &counters).await?;
     }
-    store::add_to_record(txn, &RecordKey::of(after, at), &counters).await
+    super::open::record_moves(txn, before, after).await
+}
+
+/// Counts a dossier the national portal has just accepted for the first time since its reception
+/// (766 §1.4), on the business day of that reception, in the sync's transaction. A dossier never
+/// received (refused at the desk) is not counted: it is in no period's denominator either.
+///
+/// # Errors
+/// An unknown dossier, or a storage failure.
+pub async fn record_national_sync(txn: &impl ConnectionTrait, dossier_id: Uuid) -> anyhow::Result<()> {
+    let facts = store::find_facts(txn, dossier_id).await?;
+    let Some(received_at) = facts.received_at else {
+        return Ok(());
+    };
+    store::add_to_record(txn, &RecordKey::of(&facts, received_at), &Counters { synced: 1, ..Counters::default() }).await
 }
 
 /// One audit event, as replayed by [`recount`].
@@ -298,7 +323,10 @@ pub fn replay_event(before: &Facts, event: &ReplayedEvent, last: &Facts) -> anyh
     let mut after = before.clone();
     after.state = to;
     match action {
-        Action::Receive => after.statutory_due_at = last.statutory_due_at,
+        Action::Receive => {
+            after.statutory_due_at = last.statutory_due_at;
+            after.received_at = Some(event.at);
+        }
         Action::RequestSupplement => after.supplement_requests += 1,
         Action::RequestPayment => {
             let amount = |data: Option<&serde_json::Value>| {
@@ -352,10 +380,13 @@ pub struct RecountReport {
     pub dossiers: usize,
     /// Record rows written.
     pub records: usize,
+    /// Rows of the open-dossier snapshot written.
+    pub open_records: usize,
 }
 
 /// Rebuilds every record from the dossiers and their audit events, in one transaction: deletes
-/// the records, replays each dossier's events through [`deltas`], writes the sums.
+/// the records, replays each dossier's events through [`deltas`], writes the sums; and the
+/// snapshot of open dossiers from the dossiers as they are ([`super::open::rebuild`]).
 ///
 /// # Errors
 /// On storage failure or an unreadable event.
@@ -366,8 +397,10 @@ pub async fn recount(db: &DatabaseConnection) -> anyhow::Result<RecountReport> {
     for (key, counters) in &records {
         store::add_to_record(&txn, key, counters).await?;
     }
+    let open_records = super::open::rebuild(&txn).await?;
     txn.commit().await.context("commit recount")?;
-    Ok(RecountReport { dossiers: ids.len(), records: records.len() })
+    compact(db).await?;
+    Ok(RecountReport { dossiers: ids.len(), records: records.len(), open_records })
 }
 
 /// What every dossier's audit events add up to: the dossiers replayed, and the records.
@@ -381,17 +414,59 @@ async fn replay_all(db: &impl ConnectionTrait) -> anyhow::Result<(Vec<uuid::Uuid
             records.entry(key).or_default().add(&counters);
         }
     }
+    // The sync's own state says which dossiers the portal accepted since their reception.
+    for (facts, received_at) in store::synced_since_reception(db).await? {
+        records.entry(RecordKey::of(&facts, received_at)).or_default().synced += 1;
+    }
     Ok((ids, records))
 }
 
+/// Folds the shards of the records of the days before today and the months before this one
+/// (see [`store::compact_records`]); the worker runs it every hour ([`CompactTask`]).
+///
+/// # Errors
+/// On storage failure.
+pub async fn compact(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    store::compact_records(db, Utc::now().with_timezone(&business_offset()).date_naive()).await
+}
+
+/// The worker's periodic fold of closed periods' shards ([`compact`]).
+pub struct CompactTask;
+
+impl crate::jobs::PeriodicTask for CompactTask {
+    fn name(&self) -> &'static str {
+        "throughput records fold"
+    }
+
+    fn run<'a>(&'a self, db: &'a DatabaseConnection) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let folded = compact(db).await?;
+            if folded > 0 {
+                tracing::info!(rows = folded, "throughput records folded");
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The records summed over their shards, which [`compact`] may have folded.
+fn without_shards(records: impl IntoIterator<Item = (RecordKey, Counters)>) -> BTreeMap<RecordKey, Counters> {
+    let mut sums: BTreeMap<RecordKey, Counters> = BTreeMap::new();
+    for (key, counters) in records {
+        sums.entry(RecordKey { shard: 0, ..key }).or_default().add(&counters);
+    }
+    sums
+}
+
 /// Compares the live records with what the audit events add up to, without changing anything:
-/// the keys whose counters differ (missing on either side counts as zero).
+/// the keys whose counters differ, shards summed (missing on either side counts as zero).
 ///
 /// # Errors
 /// On storage failure or an unreadable event.
 pub async fn check(db: &DatabaseConnection) -> anyhow::Result<Vec<RecordKey>> {
     let (_, expected) = replay_all(db).await?;
-    let live: BTreeMap<RecordKey, Counters> = store::all_records(db).await?.into_iter().collect();
+    let expected = without_shards(expected);
+    let live = without_shards(store::all_records(db).await?);
     let keys: std::collections::BTreeSet<&RecordKey> = expected.keys().chain(live.keys()).collect();
     let zero = Counters::default();
     Ok(keys

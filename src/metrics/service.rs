@@ -176,12 +176,13 @@ pub async fn indicators(
 ) -> anyhow::Result<IndicatorReport> {
     let year = filter.to.year();
     let sums = store::sum_records_by_procedure(db, filter).await?;
+    let open = super::open::at_end(&store::open_per_due_day(db, filter).await?, filter.to);
     let catalogue = store::procedure_flags(db, filter).await?;
     let pairs = store::catalogue_pairs(db, filter).await?;
     let used: BTreeSet<(String, String)> = store::pairs_received_online(db, filter).await?.into_iter().collect();
     let targets = list_targets(db, None, Some(level), Some(year)).await?;
     let offered: BTreeSet<String> = pairs.iter().map(|(_, procedure)| procedure.clone()).collect();
-    let items = fractions(&sums, &catalogue, &offered)
+    let items = fractions(&sums, open, &catalogue, &offered)
         .into_iter()
         .map(|f| {
             let r = ratio(f.numerator, f.denominator);

@@ -1,15 +1,19 @@
 //! The throughput records' storage: the only file of `metrics` records go through to the database.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{Datelike, Days, Months, NaiveDate, Utc};
 use entity::{
-    accounts, agencies, attachments, dossier_events, dossiers, procedure_agencies, procedures, throughput_records,
+    accounts, agencies, attachments, dossier_events, dossiers, national_sync_states, procedure_agencies, procedures,
+    throughput_records,
 };
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::domain::{IndicatorFilter, ProcedureFlags};
+use super::open::{OpenCounts, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
 use crate::workflow::domain::DossierState;
@@ -50,8 +54,10 @@ async fn read_facts(db: &impl ConnectionTrait, id: Uuid, attachments: bool) -> a
         agency_code: d.agency_code,
         procedure_code: d.procedure_code,
         channel: d.channel,
+        received_at: utc(d.received_at),
         statutory_due_at: utc(d.statutory_due_at),
         finished_at: utc(d.finished_at),
+        paused_at: utc(d.paused_at),
         supplement_requests: d.supplement_requests,
         fee_total: d.fee_total,
         payment_method: d.payment_method,
@@ -62,45 +68,95 @@ async fn read_facts(db: &impl ConnectionTrait, id: Uuid, attachments: bool) -> a
     })
 }
 
-/// Adds `counters` to the record at `key`, creating it if missing: one portable upsert
-/// (`INSERT … ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`).
+/// The two grains of the records: per day (`throughput_records`) and per month
+/// (`throughput_months`, the same counters summed over the month's days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    Day,
+    Month,
+}
+
+impl Grain {
+    fn table(self) -> Alias {
+        Alias::new(match self {
+            Self::Day => "throughput_records",
+            Self::Month => "throughput_months",
+        })
+    }
+
+    fn period_column(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Month => "month",
+        }
+    }
+
+    /// The period of a business day `YYYY-MM-DD` at this grain.
+    fn period_of(self, day: &str) -> String {
+        match self {
+            Self::Day => day.to_owned(),
+            Self::Month => day.get(..7).unwrap_or(day).to_owned(),
+        }
+    }
+}
+
+const KEY_COLUMNS: [&str; 4] = ["agency_code", "procedure_code", "channel", "shard"];
+
+/// One upsert adding `rows` (each key at most once) to the rows of `grain`: `INSERT … ON
+/// CONFLICT (key) DO UPDATE SET c = c + excluded.c`. With `moving_only`, only the counters that
+/// are not zero in every row are written, so the row lock is all two writers share.
+async fn upsert_counters(
+    db: &impl ConnectionTrait,
+    grain: Grain,
+    rows: &[(String, &RecordKey, &Counters)],
+    moving_only: bool,
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let table = grain.table();
+    let mut columns: Vec<Alias> = vec![Alias::new(grain.period_column())];
+    columns.extend(KEY_COLUMNS.map(Alias::new));
+    columns.extend(Counters::NAMES.iter().map(|n| Alias::new(*n)));
+    let mut insert = Query::insert().into_table(table.clone()).columns(columns).to_owned();
+    let mut moving = vec![!moving_only; Counters::NAMES.len()];
+    for (period, key, counters) in rows {
+        let values = counters.values();
+        for (m, v) in moving.iter_mut().zip(&values) {
+            *m |= *v != 0;
+        }
+        let mut row: Vec<SimpleExpr> = vec![
+            period.clone().into(),
+            key.agency_code.clone().into(),
+            key.procedure_code.clone().into(),
+            key.channel.clone().into(),
+            key.shard.into(),
+        ];
+        row.extend(values.into_iter().map(SimpleExpr::from));
+        insert.values(row).context("build the record upsert")?;
+    }
+    let mut conflict_columns = vec![Alias::new(grain.period_column())];
+    conflict_columns.extend(KEY_COLUMNS.map(Alias::new));
+    let mut on_conflict = OnConflict::columns(conflict_columns).to_owned();
+    for (name, _) in Counters::NAMES.iter().zip(&moving).filter(|(_, m)| **m) {
+        on_conflict.value(
+            Alias::new(*name),
+            Expr::col((table.clone(), Alias::new(*name))).add(Expr::col((Alias::new("excluded"), Alias::new(*name)))),
+        );
+    }
+    insert.on_conflict(on_conflict);
+    let statement = db.get_database_backend().build(&insert);
+    db.execute_raw(statement).await.context("add to the throughput records")?;
+    Ok(())
+}
+
+/// Adds `counters` to the record at `key` and to its month's, creating them if missing.
 ///
 /// # Errors
 /// On storage failure.
 pub async fn add_to_record(db: &impl ConnectionTrait, key: &RecordKey, counters: &Counters) -> anyhow::Result<()> {
-    use throughput_records::Column as C;
-    let names = Counters::NAMES;
-    let values = counters.values();
-    let mut columns: Vec<Alias> = ["day", "agency_code", "procedure_code", "channel", "shard"].map(Alias::new).into();
-    columns.extend(names.iter().map(|n| Alias::new(*n)));
-    let mut row: Vec<SimpleExpr> = vec![
-        key.day.clone().into(),
-        key.agency_code.clone().into(),
-        key.procedure_code.clone().into(),
-        key.channel.clone().into(),
-        key.shard.into(),
-    ];
-    row.extend(values.iter().map(|v| SimpleExpr::from(*v)));
-    let mut on_conflict =
-        OnConflict::columns([C::Day, C::AgencyCode, C::ProcedureCode, C::Channel, C::Shard]).to_owned();
-    // Only the counters that move are written, so the row lock is all two writers share.
-    for name in names.iter().zip(&values).filter(|(_, v)| **v != 0).map(|(name, _)| name) {
-        on_conflict.value(
-            Alias::new(*name),
-            Expr::col((throughput_records::Entity, Alias::new(*name)))
-                .add(Expr::col((Alias::new("excluded"), Alias::new(*name)))),
-        );
-    }
-    let insert = Query::insert()
-        .into_table(throughput_records::Entity)
-        .columns(columns)
-        .values(row)
-        .context("build the record upsert")?
-        .on_conflict(on_conflict)
-        .to_owned();
-    let statement = db.get_database_backend().build(&insert);
-    db.execute_raw(statement).await.context("add to the throughput record")?;
-    Ok(())
+    upsert_counters(db, Grain::Day, &[(key.day.clone(), key, counters)], true).await?;
+    upsert_counters(db, Grain::Month, &[(Grain::Month.period_of(&key.day), key, counters)], true).await
 }
 
 /// Deletes every record (before a recount).
@@ -109,6 +165,8 @@ pub async fn add_to_record(db: &impl ConnectionTrait, key: &RecordKey, counters:
 /// On storage failure.
 pub async fn delete_records(db: &impl ConnectionTrait) -> anyhow::Result<()> {
     throughput_records::Entity::delete_many().exec(db).await.context("delete the throughput records")?;
+    let months = db.get_database_backend().build(&Query::delete().from_table(Grain::Month.table()).to_owned());
+    db.execute_raw(months).await.context("delete the monthly throughput records")?;
     Ok(())
 }
 
@@ -160,8 +218,46 @@ pub async fn all_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(Recor
                 stopped: m.stopped,
                 returned_digitised: m.returned_digitised,
                 returned_digitised_electronic: m.returned_digitised_electronic,
+                synced: m.synced,
             };
             (key, counters)
+        })
+        .collect())
+}
+
+/// The dossiers received whose record the national portal accepted after their reception
+/// (synced with a status other than 1), with their reception time: what [`super::records`]
+/// counts as synchronised (766 §1.4).
+///
+/// # Errors
+/// On storage failure.
+pub async fn synced_since_reception(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(Facts, chrono::DateTime<Utc>)>> {
+    use national_sync_states::Column as S;
+    let synced: SelectStatement = Query::select()
+        .column(S::DossierId)
+        .from(national_sync_states::Entity)
+        .and_where(Expr::col(S::SyncedAt).is_not_null())
+        .and_where(Expr::col(S::LastStatus).ne(1))
+        .to_owned();
+    let rows: Vec<(Uuid, String, String, String, sea_orm::prelude::DateTimeWithTimeZone)> = dossiers::Entity::find()
+        .select_only()
+        .columns([
+            dossiers::Column::Id,
+            dossiers::Column::AgencyCode,
+            dossiers::Column::ProcedureCode,
+            dossiers::Column::Channel,
+            dossiers::Column::ReceivedAt,
+        ])
+        .filter(dossiers::Column::ReceivedAt.is_not_null())
+        .filter(dossiers::Column::Id.in_subquery(synced))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("list the dossiers synchronised since their reception")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, agency_code, procedure_code, channel, received_at)| {
+            (Facts::initial(id, agency_code, procedure_code, channel), received_at.with_timezone(&Utc))
         })
         .collect())
 }
@@ -239,19 +335,46 @@ fn scope_condition(
     cond
 }
 
-fn records_in(filter: &IndicatorFilter) -> SelectStatement {
-    use throughput_records::Column as C;
-    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+/// A period split into the whole months it covers, read from the monthly rows, and the days
+/// around them, read from the daily rows: `(grain, first, last)` inclusive ranges.
+fn segments(from: NaiveDate, to: NaiveDate) -> Vec<(Grain, String, String)> {
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let first_whole =
+        if from.day() == 1 { Some(from) } else { from.with_day(1).and_then(|d| d.checked_add_months(Months::new(1))) };
+    let last_whole = match to.succ_opt() {
+        Some(next) if next.day() == 1 => Some(to),
+        _ => to.with_day(1).and_then(|d| d.pred_opt()),
+    };
+    match (first_whole, last_whole) {
+        (Some(first), Some(last)) if first <= last => {
+            let mut segments = Vec::new();
+            if from < first {
+                segments.push((Grain::Day, day(from), day(first - Days::new(1))));
+            }
+            segments.push((Grain::Month, month(first), month(last)));
+            if last < to {
+                segments.push((Grain::Day, day(last + Days::new(1)), day(to)));
+            }
+            segments
+        }
+        _ => vec![(Grain::Day, day(from), day(to))],
+    }
+}
+
+fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &str) -> SelectStatement {
+    let period = Alias::new(grain.period_column());
     Query::select()
-        .from(throughput_records::Entity)
-        .and_where(Expr::col(C::Day).gte(day(filter.from)))
-        .and_where(Expr::col(C::Day).lte(day(filter.to)))
-        .cond_where(scope_condition(filter, C::AgencyCode, C::ProcedureCode))
+        .from(grain.table())
+        .and_where(Expr::col(period.clone()).gte(first))
+        .and_where(Expr::col(period).lte(last))
+        .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
         .to_owned()
 }
 
 /// The records of the filter's period and scope summed per procedure (every agency, channel,
-/// day and shard added up): one row per procedure, read from the aggregates only.
+/// day and shard added up): one row per procedure, read from the aggregates only — the monthly
+/// rows for the whole months of the period, the daily ones for the days around them.
 ///
 /// # Errors
 /// On storage failure.
@@ -259,25 +382,30 @@ pub async fn sum_records_by_procedure(
     db: &impl ConnectionTrait,
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<(String, Counters)>> {
-    use throughput_records::Column as C;
-    let mut query = records_in(filter);
-    query.column(C::ProcedureCode).group_by_col(C::ProcedureCode).order_by(C::ProcedureCode, sea_orm::Order::Asc);
-    for name in Counters::NAMES {
-        // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
-        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")), Alias::new(*name));
-    }
-    let statement = db.get_database_backend().build(&query);
-    let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
-    rows.into_iter()
-        .map(|row| {
+    let mut sums: BTreeMap<String, Counters> = BTreeMap::new();
+    for (grain, first, last) in segments(filter.from, filter.to) {
+        let mut query = records_between(filter, grain, &first, &last);
+        let procedure = Alias::new("procedure_code");
+        query.column(procedure.clone()).group_by_col(procedure);
+        for name in Counters::NAMES {
+            // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
+            query.expr_as(
+                Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")),
+                Alias::new(*name),
+            );
+        }
+        let statement = db.get_database_backend().build(&query);
+        let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
+        for row in rows {
             let code: String = row.try_get("", "procedure_code").context("read the procedure code")?;
             let values = Counters::NAMES
                 .iter()
                 .map(|name| row.try_get::<i64>("", name).with_context(|| format!("read the sum of {name}")))
                 .collect::<anyhow::Result<Vec<i64>>>()?;
-            Ok((code, Counters::from_values(&values)))
-        })
-        .collect()
+            sums.entry(code).or_default().add(&Counters::from_values(&values));
+        }
+    }
+    Ok(sums.into_iter().collect())
 }
 
 /// The (agency, procedure) pairs of the filter's scope that received an online or
@@ -289,23 +417,25 @@ pub async fn pairs_received_online(
     db: &impl ConnectionTrait,
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    use throughput_records::Column as C;
-    let mut query = records_in(filter);
-    query
-        .column(C::AgencyCode)
-        .column(C::ProcedureCode)
-        .group_by_col(C::AgencyCode)
-        .group_by_col(C::ProcedureCode)
-        .and_having(Expr::expr(Func::sum(Expr::col(C::ReceivedOnline))).gt(0));
-    let statement = db.get_database_backend().build(&query);
-    let rows = db.query_all_raw(statement).await.context("list the pairs that received online dossiers")?;
-    rows.into_iter()
-        .map(|row| {
+    let mut pairs = std::collections::BTreeSet::new();
+    for (grain, first, last) in segments(filter.from, filter.to) {
+        let (agency, procedure) = (Alias::new("agency_code"), Alias::new("procedure_code"));
+        let mut query = records_between(filter, grain, &first, &last);
+        query
+            .column(agency.clone())
+            .column(procedure.clone())
+            .group_by_col(agency)
+            .group_by_col(procedure)
+            .and_having(Expr::expr(Func::sum(Expr::col(Alias::new("received_online")))).gt(0));
+        let statement = db.get_database_backend().build(&query);
+        let rows = db.query_all_raw(statement).await.context("list the pairs that received online dossiers")?;
+        for row in rows {
             let agency: String = row.try_get("", "agency_code").context("read the agency code")?;
             let procedure: String = row.try_get("", "procedure_code").context("read the procedure code")?;
-            Ok((agency, procedure))
-        })
-        .collect()
+            pairs.insert((agency, procedure));
+        }
+    }
+    Ok(pairs.into_iter().collect())
 }
 
 /// The (agency, procedure) pairs the catalogue assigns within the filter's scope.
@@ -468,4 +598,306 @@ pub async fn tracking_book_batch(
             }
         })
         .collect())
+}
+
+fn open_table() -> Alias {
+    Alias::new("open_dossier_records")
+}
+
+const OPEN_KEY: [&str; 6] = ["received_day", "due_day", "agency_code", "procedure_code", "channel", "shard"];
+const OPEN_COUNTS: [&str; 2] = ["open_dossiers", "open_resupplied"];
+
+fn open_key_condition(key: &OpenKey) -> Cond {
+    Cond::all()
+        .add(Expr::col(Alias::new("received_day")).eq(key.received_day.as_str()))
+        .add(Expr::col(Alias::new("due_day")).eq(key.due_day.as_str()))
+        .add(Expr::col(Alias::new("agency_code")).eq(key.agency_code.as_str()))
+        .add(Expr::col(Alias::new("procedure_code")).eq(key.procedure_code.as_str()))
+        .add(Expr::col(Alias::new("channel")).eq(key.channel.as_str()))
+        .add(Expr::col(Alias::new("shard")).eq(key.shard))
+}
+
+/// Adds `change` to the open-dossier record at `key` (the upsert of [`add_to_record`]), and
+/// deletes the row when it drops to zero, so the snapshot holds only the open dossiers' rows.
+///
+/// # Errors
+/// On storage failure.
+pub async fn add_to_open_record(db: &impl ConnectionTrait, key: &OpenKey, change: &OpenCounts) -> anyhow::Result<()> {
+    let values = [change.open_dossiers, change.open_resupplied];
+    let mut columns: Vec<Alias> = OPEN_KEY.map(Alias::new).into();
+    columns.extend(OPEN_COUNTS.map(Alias::new));
+    let mut row: Vec<SimpleExpr> = vec![
+        key.received_day.clone().into(),
+        key.due_day.clone().into(),
+        key.agency_code.clone().into(),
+        key.procedure_code.clone().into(),
+        key.channel.clone().into(),
+        key.shard.into(),
+    ];
+    row.extend(values.iter().map(|v| SimpleExpr::from(*v)));
+    let mut on_conflict = OnConflict::columns(OPEN_KEY.map(Alias::new)).to_owned();
+    for (name, _) in OPEN_COUNTS.iter().zip(&values).filter(|(_, v)| **v != 0) {
+        on_conflict.value(
+            Alias::new(*name),
+            Expr::col((open_table(), Alias::new(*name))).add(Expr::col((Alias::new("excluded"), Alias::new(*name)))),
+        );
+    }
+    let insert = Query::insert()
+        .into_table(open_table())
+        .columns(columns)
+        .values(row)
+        .context("build the open-dossier record upsert")?
+        .on_conflict(on_conflict)
+        .to_owned();
+    let backend = db.get_database_backend();
+    db.execute_raw(backend.build(&insert)).await.context("add to the open-dossier record")?;
+    if values.iter().any(|v| *v < 0) {
+        let empty = Query::delete()
+            .from_table(open_table())
+            .cond_where(open_key_condition(key))
+            .and_where(Expr::col(Alias::new("open_dossiers")).eq(0))
+            .and_where(Expr::col(Alias::new("open_resupplied")).eq(0))
+            .to_owned();
+        db.execute_raw(backend.build(&empty)).await.context("delete the empty open-dossier record")?;
+    }
+    Ok(())
+}
+
+/// Deletes the whole open-dossier snapshot (before a rebuild).
+///
+/// # Errors
+/// On storage failure.
+pub async fn delete_open_records(db: &impl ConnectionTrait) -> anyhow::Result<()> {
+    let statement = db.get_database_backend().build(&Query::delete().from_table(open_table()).to_owned());
+    db.execute_raw(statement).await.context("delete the open-dossier records")?;
+    Ok(())
+}
+
+/// Every non-empty open-dossier record, ordered by key.
+///
+/// # Errors
+/// On storage failure.
+pub async fn all_open_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(OpenKey, OpenCounts)>> {
+    let mut query = Query::select().from(open_table()).to_owned();
+    for name in OPEN_KEY.iter().chain(&OPEN_COUNTS) {
+        query.column(Alias::new(*name));
+    }
+    for name in OPEN_KEY {
+        query.order_by(Alias::new(name), sea_orm::Order::Asc);
+    }
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("read the open records")?;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+        let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
+        let counts = OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? };
+        if counts.is_zero() {
+            continue;
+        }
+        let key = OpenKey {
+            received_day: text("received_day")?,
+            due_day: text("due_day")?,
+            agency_code: text("agency_code")?,
+            procedure_code: text("procedure_code")?,
+            channel: text("channel")?,
+            shard: row.try_get::<i16>("", "shard").context("read shard")?,
+        };
+        records.push((key, counts));
+    }
+    Ok(records)
+}
+
+/// The facts of every dossier received, unfinished and with an appointment (one query).
+///
+/// # Errors
+/// On storage failure or an unknown stored state.
+pub async fn open_dossier_facts(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Facts>> {
+    let rows = dossiers::Entity::find()
+        .filter(dossiers::Column::ReceivedAt.is_not_null())
+        .filter(dossiers::Column::FinishedAt.is_null())
+        .filter(dossiers::Column::StatutoryDueAt.is_not_null())
+        .all(db)
+        .await
+        .context("read the open dossiers")?;
+    let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
+    rows.into_iter()
+        .map(|d| {
+            Ok(Facts {
+                id: d.id,
+                state: DossierState::parse(&d.state)
+                    .with_context(|| format!("dossier {} has unknown state {}", d.id, d.state))?,
+                agency_code: d.agency_code,
+                procedure_code: d.procedure_code,
+                channel: d.channel,
+                received_at: utc(d.received_at),
+                statutory_due_at: utc(d.statutory_due_at),
+                finished_at: utc(d.finished_at),
+                paused_at: utc(d.paused_at),
+                supplement_requests: d.supplement_requests,
+                fee_total: d.fee_total,
+                payment_method: d.payment_method,
+                paid_at: utc(d.paid_at),
+                return_method: d.return_method,
+                rating: d.rating,
+                attachments: false,
+            })
+        })
+        .collect()
+}
+
+/// The open dossiers of the filter's scope received by its last day, summed per appointment
+/// day: (due day, open, open with more than one supplement request).
+///
+/// # Errors
+/// On storage failure.
+pub async fn open_per_due_day(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    let due_day = Alias::new("due_day");
+    let mut query = Query::select()
+        .from(open_table())
+        .column(due_day.clone())
+        .and_where(Expr::col(Alias::new("received_day")).lte(filter.to.format("%Y-%m-%d").to_string()))
+        .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
+        .group_by_col(due_day)
+        .to_owned();
+    for name in OPEN_COUNTS {
+        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(name))), Alias::new("BIGINT")), Alias::new(name));
+    }
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("sum the open records")?;
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "due_day").context("read due_day")?,
+                row.try_get::<i64>("", "open_dossiers").context("read open_dossiers")?,
+                row.try_get::<i64>("", "open_resupplied").context("read open_resupplied")?,
+            ))
+        })
+        .collect()
+}
+
+/// Adds many records at once, and to their months: multi-row upserts of [`add_to_record`]'s
+/// shape, each key at most once (the caller sums per key first).
+///
+/// # Errors
+/// On storage failure.
+pub async fn add_to_records(db: &impl ConnectionTrait, rows: &[(RecordKey, Counters)]) -> anyhow::Result<()> {
+    let days: Vec<(String, &RecordKey, &Counters)> = rows.iter().map(|(k, c)| (k.day.clone(), k, c)).collect();
+    for chunk in days.chunks(200) {
+        upsert_counters(db, Grain::Day, chunk, false).await?;
+    }
+    let mut months: BTreeMap<(String, RecordKey), Counters> = BTreeMap::new();
+    for (key, counters) in rows {
+        let month = Grain::Month.period_of(&key.day);
+        let at_month = RecordKey { day: String::new(), ..key.clone() };
+        months.entry((month, at_month)).or_default().add(counters);
+    }
+    let months: Vec<(String, &RecordKey, &Counters)> = months.iter().map(|((m, k), c)| (m.clone(), k, c)).collect();
+    for chunk in months.chunks(200) {
+        upsert_counters(db, Grain::Month, chunk, false).await?;
+    }
+    Ok(())
+}
+
+/// Folds the shards of the records of closed periods (days before `today`, months before its
+/// month) into shard 0: the sums stay, a query reads a sixteenth of the rows. Shards only spread
+/// the writers of the current day, and nothing but a late national-sync acceptance writes to a
+/// closed day. One transaction per period; the rows are taken by `DELETE … RETURNING`, so a
+/// write that lands meanwhile is either in what was deleted or in a row left for the next fold.
+///
+/// # Errors
+/// On storage failure.
+pub async fn compact_records(db: &sea_orm::DatabaseConnection, today: NaiveDate) -> anyhow::Result<u64> {
+    let backend = db.get_database_backend();
+    let mut folded = 0;
+    for grain in [Grain::Day, Grain::Month] {
+        let boundary = grain.period_of(&today.format("%Y-%m-%d").to_string());
+        let period = Alias::new(grain.period_column());
+        let not_shard_zero = Expr::col(Alias::new("shard")).ne(0);
+        let closed = Query::select()
+            .distinct()
+            .column(period.clone())
+            .from(grain.table())
+            .and_where(Expr::col(period.clone()).lt(boundary.as_str()))
+            .and_where(not_shard_zero.clone())
+            .to_owned();
+        let periods = db.query_all_raw(backend.build(&closed)).await.context("list the periods to fold")?;
+        for row in periods {
+            let p: String = row.try_get("", grain.period_column()).context("read the period")?;
+            let txn = crate::db::begin_write(db).await.context("begin folding records")?;
+            let delete = Query::delete()
+                .from_table(grain.table())
+                .and_where(Expr::col(period.clone()).eq(p.as_str()))
+                .and_where(not_shard_zero.clone())
+                .returning_all()
+                .to_owned();
+            let rows = txn.query_all_raw(backend.build(&delete)).await.context("take the shards to fold")?;
+            let mut sums: BTreeMap<RecordKey, Counters> = BTreeMap::new();
+            for row in &rows {
+                let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+                let key = RecordKey {
+                    day: p.clone(),
+                    agency_code: text("agency_code")?,
+                    procedure_code: text("procedure_code")?,
+                    channel: text("channel")?,
+                    shard: 0,
+                };
+                let values = Counters::NAMES
+                    .iter()
+                    .map(|name| row.try_get::<i64>("", name).with_context(|| format!("read {name}")))
+                    .collect::<anyhow::Result<Vec<i64>>>()?;
+                sums.entry(key).or_default().add(&Counters::from_values(&values));
+            }
+            folded += rows.len() as u64;
+            let list: Vec<(String, &RecordKey, &Counters)> = sums.iter().map(|(k, c)| (p.clone(), k, c)).collect();
+            for chunk in list.chunks(200) {
+                upsert_counters(&txn, grain, chunk, false).await?;
+            }
+            txn.commit().await.context("commit folded records")?;
+        }
+    }
+    Ok(folded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn split(from: &str, to: &str) -> Vec<(Grain, String, String)> {
+        segments(d(from), d(to))
+    }
+
+    fn seg(grain: Grain, first: &str, last: &str) -> (Grain, String, String) {
+        (grain, first.to_owned(), last.to_owned())
+    }
+
+    #[test]
+    fn whole_months_are_read_from_the_monthly_rows_and_the_days_around_them_from_the_daily_ones() {
+        assert_eq!(
+            split("2026-01-15", "2026-11-20"),
+            [
+                seg(Grain::Day, "2026-01-15", "2026-01-31"),
+                seg(Grain::Month, "2026-02", "2026-10"),
+                seg(Grain::Day, "2026-11-01", "2026-11-20")
+            ]
+        );
+        assert_eq!(split("2026-01-01", "2026-12-31"), [seg(Grain::Month, "2026-01", "2026-12")]);
+        assert_eq!(split("2025-12-01", "2026-02-28"), [seg(Grain::Month, "2025-12", "2026-02")]);
+        assert_eq!(
+            split("2026-02-01", "2026-03-30"),
+            [seg(Grain::Month, "2026-02", "2026-02"), seg(Grain::Day, "2026-03-01", "2026-03-30")]
+        );
+    }
+
+    #[test]
+    fn a_period_without_a_whole_month_is_read_from_the_daily_rows() {
+        assert_eq!(split("2026-03-02", "2026-03-31"), [seg(Grain::Day, "2026-03-02", "2026-03-31")]);
+        assert_eq!(split("2026-03-15", "2026-04-14"), [seg(Grain::Day, "2026-03-15", "2026-04-14")]);
+        assert_eq!(split("2026-11-30", "2026-11-30"), [seg(Grain::Day, "2026-11-30", "2026-11-30")]);
+    }
 }

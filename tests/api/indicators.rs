@@ -4,11 +4,16 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::attachments::upload_pdf;
+use crate::fake_portal::FakePortal;
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Session, TestApp, AGENCY_A};
+use crate::records::{sync_handler, sync_now};
+use motcua::jobs::JobHandler;
 
 /// Full-online level, eligible, a fee, a document as result.
 const FULL: &str = "1.004873";
@@ -178,8 +183,14 @@ async fn at_desk(app: &TestApp, desk: &Desk, channel: &str, procedure: &str, nat
 
 /// Moves the appointment an hour into the past, so that finishing now is late.
 async fn overdue(app: &TestApp, desk: &Desk, id: &str) {
+    overdue_by(app, desk, id, 1).await;
+}
+
+/// Moves the appointment `hours` into the past behind the workflow's back, then has a recount
+/// repair the records (the open-dossier snapshot follows the appointment).
+async fn overdue_by(app: &TestApp, desk: &Desk, id: &str, hours: i64) {
     let code = dossier(app, &desk.clerk, id).await["code"].as_str().unwrap().to_owned();
-    let past = (chrono::Utc::now() - chrono::TimeDelta::hours(1)).fixed_offset();
+    let past = (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).fixed_offset();
     let past = past.format("%Y-%m-%d %H:%M:%S%.6f%:z");
     let db = sea_orm::Database::connect(app.db.url()).await.unwrap();
     // (Matched by code: ids are stored as BLOBs on SQLite and UUIDs on PostgreSQL.)
@@ -188,6 +199,8 @@ async fn overdue(app: &TestApp, desk: &Desk, id: &str) {
     ))
     .await
     .unwrap();
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    motcua::metrics::records::recount(&db).await.unwrap();
 }
 
 fn signed_callback(app: &TestApp, body: &Value) -> reqwest::RequestBuilder {
@@ -319,7 +332,20 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     let o8 = online(&app, &desk, FULL, false).await;
     step(&app, &desk.clerk, &o8, json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"})).await;
     // O9: received and still open.
-    received(&app, &desk, FULL, false).await;
+    let o9 = received(&app, &desk, FULL, false).await;
+    // Still open, judged at the period's last day (766 §2.1).
+    // O13: received, its appointment two days past: late.
+    let o13 = received(&app, &desk, FULL, false).await;
+    overdue_by(&app, &desk, &o13, 48).await;
+    // O14: supplemented twice and open: late by rule, whatever its appointment.
+    let o14 = received(&app, &desk, FULL, false).await;
+    supplement(&app, &desk, &o14).await;
+    supplement(&app, &desk, &o14).await;
+    // O15: awaiting a supplement: its clock stopped within the deadline, so within it.
+    let o15 = received(&app, &desk, FULL, false).await;
+    let request = json!({"action": "request_supplement", "reason": "Tờ khai chưa ký",
+        "items": [{"document_key": "to_khai", "description": "Tờ khai có chữ ký"}]});
+    step(&app, &desk.clerk, &o15, request).await;
     // O10: withdrawn by the citizen after reception: finished on time.
     let o10 = received(&app, &desk, FULL, false).await;
     step(&app, &desk.citizen, &o10, json!({"action": "withdraw"})).await;
@@ -361,6 +387,14 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     overdue(&app, &desk, &p2).await;
     resolve_and_return(&app, &desk, &p2, "post").await;
 
+    // The national portal accepts O1–O4 and O9 (O1 twice: counted once), and O8, which was
+    // never received and so counts in no period.
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
+    for id in [&o1, &o1, &o2, &o3, &o4, &o9, &o8] {
+        sync_now(&sync, id).await;
+    }
+
     // Act
     let response = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await;
 
@@ -371,13 +405,14 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     let expected: BTreeMap<String, (i64, i64)> = [
         // Eligible procedures performed: FULL, PARTIAL, UNUSED; full-online: FULL, UNUSED.
         ("procedures_full_online_share", (2, 3)),
-        // Received: O1–O7, O9–O12 online (11) + D1–D4, P1, P2 (6); O8 never was.
-        ("online_dossier_share", (11, 17)),
+        // Received: O1–O7, O9–O15 online (14) + D1–D4, P1, P2 (6); O8 never was.
+        ("online_dossier_share", (14, 20)),
         // Returns (all of eligible procedures): O1–O6, O11, O12, D1–D3, P1, P2 = 13;
         // fully online: O1, O2, O5, O6, O11.
         ("fully_online_processed_share", (5, 13)),
-        // Finished with an appointment: all but O8 (none) and O9 (open) = 16; late: O5, O6, D2, P2.
-        ("on_time_share", (12, 16)),
+        // Finished with an appointment: all but O8 (none) and the open ones = 16; late: O5, O6,
+        // D2, P2. Open: O9 and O15 within their deadline, O13 past it, O14 supplemented twice.
+        ("on_time_share", (14, 20)),
         // Charged: O1–O4, D1, D3; paid online: O1, O2, O4.
         ("online_payment_share", (3, 6)),
         // Returns of FULL (document): O1–O6, D1–D3 = 9; electronic: O1, O2, O3, O5, O6, D3.
@@ -386,15 +421,15 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
         ("digitised_share", (3, 13)),
         // Finished 17 − late 4 − unsatisfied 2 (O2, P1).
         ("satisfaction_share", (11, 17)),
-        // No outbound sync yet.
-        ("national_sync_share", (0, 17)),
+        // Accepted by the national portal since their reception: O1–O4, O9.
+        ("national_sync_share", (5, 20)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     assert_eq!(fractions(&report), expected);
     let on_time = item(&report, "on_time_share");
-    assert_eq!((on_time["ratio"].as_f64(), on_time["points"].as_f64()), (Some(0.75), Some(15.0)));
+    assert_eq!((on_time["ratio"].as_f64(), on_time["points"].as_f64()), (Some(0.7), Some(14.0)));
     let satisfaction = item(&report, "satisfaction_share");
     assert_eq!(satisfaction["ratio"].as_f64(), Some(0.6471));
     assert_eq!(satisfaction["target"].as_f64(), Some(0.8));
@@ -413,8 +448,31 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     let other: Value = app.get("/api/v1/indicators?field=Đất đai").await.json().await.unwrap();
     assert!(fractions(&other).values().all(|f| *f == (0, 0)), "{other}");
     let full: Value = app.get(&format!("/api/v1/indicators?procedure={FULL}")).await.json().await.unwrap();
-    assert_eq!(fractions(&full)["online_dossier_share"], (9, 13));
-    assert_eq!(fractions(&full)["on_time_share"], (9, 12));
+    assert_eq!(fractions(&full)["online_dossier_share"], (12, 16));
+    assert_eq!(fractions(&full)["on_time_share"], (11, 16));
+    assert_eq!(fractions(&full)["national_sync_share"], (5, 16));
+    // The whole month of today is read from the monthly rows, today alone from the daily ones:
+    // the same counts wherever the period's last day does not matter.
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap()).date_naive();
+    let first = today.with_day(1).unwrap();
+    let last = first.checked_add_months(chrono::Months::new(1)).unwrap().pred_opt().unwrap();
+    for (from, to) in [(first, last), (today, today)] {
+        let scoped: Value =
+            app.get(&format!("/api/v1/indicators?agency={AGENCY_A}&from={from}&to={to}")).await.json().await.unwrap();
+        for key in KEYS.iter().filter(|k| **k != "on_time_share") {
+            assert_eq!(fractions(&scoped)[*key], expected[*key], "{key} from {from} to {to}");
+        }
+    }
+    // Judged at a later last day, O9's appointment has passed; O15's clock still stands.
+    let later = (chrono::Utc::now() + chrono::TimeDelta::days(30)).format("%Y-%m-%d");
+    let at_later: Value =
+        app.get(&format!("/api/v1/indicators?agency={AGENCY_A}&to={later}")).await.json().await.unwrap();
+    assert_eq!(fractions(&at_later)["on_time_share"], (13, 20));
+    // A period that ended before any reception has no dossier, open or not.
+    let before = (chrono::Utc::now() - chrono::TimeDelta::days(30)).format("%Y-%m-%d");
+    let at_before: Value =
+        app.get(&format!("/api/v1/indicators?agency={AGENCY_A}&from={before}&to={before}")).await.json().await.unwrap();
+    assert_eq!(fractions(&at_before)["on_time_share"], (0, 0));
     let district: Value = app.get("/api/v1/indicators?level=district").await.json().await.unwrap();
     assert_eq!(fractions(&district)["online_dossier_share"], (0, 0));
 
@@ -441,6 +499,38 @@ async fn a_hand_computed_fixture_of_every_channel_gives_exactly_the_expected_ind
     motcua::metrics::records::recount(&db).await.unwrap();
     let again: Value = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await.json().await.unwrap();
     assert_eq!(fractions(&again), expected);
+}
+
+#[tokio::test]
+async fn a_dossier_counts_as_synchronised_once_from_its_first_acceptance_after_its_reception() {
+    // Arrange
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
+    let share = || async {
+        let report: Value = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await.json().await.unwrap();
+        fractions(&report)["national_sync_share"]
+    };
+
+    // Act and assert: pushed while only submitted, the portal has it but it is not received.
+    let id = online(&app, &desk, FULL, false).await;
+    sync_now(&sync, &id).await;
+    assert_eq!(share().await, (0, 0));
+    step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
+    assert_eq!(share().await, (0, 1), "received, not yet accepted since");
+    sync_now(&sync, &id).await;
+    assert_eq!(share().await, (1, 1));
+    step(&app, &desk.clerk, &id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    sync_now(&sync, &id).await;
+    assert_eq!(share().await, (1, 1), "a later acceptance counts it no more");
+    // A portal failure after it leaves it synchronised.
+    portal.fail_next(10);
+    let failed = sync.run(json!({"dossier_id": id, "event_seq": 1})).await;
+    assert!(failed.is_err());
+    assert_eq!(share().await, (1, 1));
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    assert_eq!(motcua::metrics::records::check(&db).await.unwrap(), [], "a recount gives the same records");
 }
 
 /// The cells of one CSV line (RFC 4180 quoting).

@@ -229,8 +229,16 @@ async fn every_state_change_reaches_the_portal_in_order_in_the_national_format()
     assert_eq!(received_step["NguoiXuLy"], "Cán Bộ Xã");
     assert_eq!(received_step["NgayKetThucTheoQuyDinh"].as_str().unwrap().len(), 14);
 
-    // The admin's view, and the count behind the 766 sync indicator.
-    let states = sync_states(&app, &desk.admin, "").await;
+    // The admin's view, and the count behind the 766 sync indicator: the job records its success
+    // (and the indicator's counter) in a transaction after the portal's answer, so wait for it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let states = loop {
+        let states = sync_states(&app, &desk.admin, "").await;
+        if states["items"][0]["last_status"] == 10 || tokio::time::Instant::now() > deadline {
+            break states;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(states["total"], 1);
     let state = &states["items"][0];
     assert_eq!((state["dossier_code"].as_str(), state["last_status"].as_u64()), (Some(code), Some(10)));
@@ -243,6 +251,9 @@ async fn every_state_change_reaches_the_portal_in_order_in_the_national_format()
     let (from, to) = (Utc::now() - chrono::Duration::days(1), Utc::now() + chrono::Duration::days(1));
     assert_eq!(motcua::integration::sync::synced_dossier_count(&db, from, to, Some(AGENCY_A)).await.unwrap(), 1);
     assert_eq!(motcua::integration::sync::synced_dossier_count(&db, from, to, Some("000.99.99.H56")).await.unwrap(), 0);
+    let report: Value = app.get(&format!("/api/v1/indicators?agency={AGENCY_A}")).await.json().await.unwrap();
+    let share = report["items"].as_array().unwrap().iter().find(|i| i["key"] == "national_sync_share").unwrap();
+    assert_eq!((share["numerator"].as_i64(), share["denominator"].as_i64()), (Some(1), Some(1)));
 
     // Only a province-wide admin sees it.
     crate::helpers::assert_problem(

@@ -1,9 +1,13 @@
 //! Throughput records (DESIGN.md §8): every transition adds to the per-day counters in its own
 //! transaction, and a recount from the audit events arrives at exactly the same rows.
 
+use motcua::integration::sync::adapter::{Adapter, AdapterSettings};
+use motcua::integration::sync::SyncHandler;
+use motcua::jobs::JobHandler;
 use motcua::metrics::records::{self, Counters, RecordKey};
 use serde_json::{json, Value};
 
+use crate::fake_portal::{FakePortal, PASSWORD as PORTAL_PASSWORD, USERNAME as PORTAL_USERNAME};
 use crate::helpers::{spawn_app, Session, TestApp, AGENCY_A};
 
 /// Needs a leader's approval.
@@ -82,6 +86,25 @@ async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
+/// A national-sync job runner pushing to `portal`, run by hand: the test decides which dossier
+/// reaches the national portal when, without a worker's timing.
+pub async fn sync_handler(app: &TestApp, portal: &FakePortal) -> SyncHandler {
+    let adapter = Adapter::new(AdapterSettings {
+        url: portal.url(),
+        username: PORTAL_USERNAME.to_owned(),
+        password: PORTAL_PASSWORD.to_owned().into(),
+        timeout: std::time::Duration::from_secs(5),
+    })
+    .unwrap();
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    SyncHandler::new(db, std::sync::Arc::new(adapter), "https://dichvucong.example.gov.vn")
+}
+
+/// Pushes the dossier's current record to the national portal now, as its sync job would.
+pub async fn sync_now(handler: &SyncHandler, id: &str) {
+    handler.run(json!({"dossier_id": id, "event_seq": 1})).await.unwrap();
+}
+
 /// The records as the transitions left them.
 async fn live(app: &TestApp) -> Vec<(RecordKey, Counters)> {
     let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
@@ -122,8 +145,9 @@ fn apology(d: &Value) -> Value {
     json!({"action": "apologize", "reason": "Cần xác minh thêm", "new_due_at": (due + chrono::Duration::days(2)).to_rfc3339()})
 }
 
-/// Walks one dossier through random actions until it ends (or 25 steps).
-async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str) {
+/// Walks one dossier through random actions until it ends (or `max_steps`), pushing it to the
+/// national portal now and then (before its reception too).
+async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str, sync: &SyncHandler, max_steps: usize) {
     let id = submitted(app, &desk.citizen, procedure).await;
     let (citizen, clerk, specialist, leader) = (&desk.citizen, &desk.clerk, &desk.specialist, &desk.leader);
     let decide = if procedure == APPROVED {
@@ -131,7 +155,7 @@ async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str)
     } else {
         json!({"action": "resolve", "decision": if rng.below(3) == 0 { "denied" } else { "approved" }, "summary": "Kết quả."})
     };
-    for _ in 0..25 {
+    for _ in 0..max_steps {
         let d = dossier(app, clerk, &id).await;
         let receive = json!({"action": "receive"});
         let refuse = json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"});
@@ -205,6 +229,9 @@ async fn random_walk(app: &TestApp, desk: &Desk, rng: &mut Lcg, procedure: &str)
         // reach a result and the rest end every other way.
         let (who, body) = if rng.below(2) == 0 { &options[0] } else { &options[rng.below(options.len())] };
         step(app, who, &id, body.clone()).await;
+        if rng.below(4) == 0 {
+            sync_now(sync, &id).await;
+        }
     }
 }
 
@@ -213,9 +240,16 @@ async fn the_records_kept_by_a_random_workload_agree_exactly_with_a_recount() {
     // Arrange: dossiers of both procedures walked at random through the desk's actions.
     let app = spawn_app().await;
     let desk = setup(&app).await;
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
     let mut rng = Lcg(766);
     for i in 0..24 {
-        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }).await;
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync, 25).await;
+    }
+    // Walks cut short: dossiers left open, some waiting, some supplemented twice.
+    for i in 0..12 {
+        let steps = 1 + rng.below(6);
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync, steps).await;
     }
     // A draft abandoned before submission counts nowhere.
     let body = json!({"procedure_code": DIRECT, "agency_code": AGENCY_A, "form_data": {"purpose": "thử"}});
@@ -225,13 +259,50 @@ async fn the_records_kept_by_a_random_workload_agree_exactly_with_a_recount() {
 
     // Act
     let kept = live(&app).await;
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    let kept_open = motcua::metrics::open::all_open_records(&db).await.unwrap();
     let rebuilt = recounted(&app).await;
+    let rebuilt_open = motcua::metrics::open::all_open_records(&db).await.unwrap();
 
     // Assert
     let sum = total(&kept);
     assert!(sum.received > 0 && sum.finished > 0, "the workload did something: {sum:?}");
+    assert!(sum.synced > 0 && sum.synced <= sum.received, "some received dossiers were synced: {sum:?}");
     assert_eq!(kept, rebuilt, "the records kept by the transitions and the recount differ");
+    assert!(!kept_open.is_empty(), "some dossiers were left open");
+    assert_eq!(kept_open, rebuilt_open, "the open-dossier records kept and rebuilt differ");
     assert!(sum.finished_on_time + sum.finished_late <= sum.finished);
+}
+
+#[tokio::test]
+async fn folding_the_shards_of_closed_days_changes_no_indicator_and_the_records_still_agree() {
+    // Arrange
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let portal = FakePortal::start().await;
+    let sync = sync_handler(&app, &portal).await;
+    let mut rng = Lcg(42);
+    for i in 0..8 {
+        random_walk(&app, &desk, &mut rng, if i % 2 == 0 { APPROVED } else { DIRECT }, &sync, 25).await;
+    }
+    let before: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    let sums = total(&records::all_records(&db).await.unwrap());
+
+    // Act: fold as if today were over.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+        .date_naive();
+    let folded = motcua::metrics::store::compact_records(&db, tomorrow).await.unwrap();
+
+    // Assert
+    let rows = records::all_records(&db).await.unwrap();
+    assert!(folded as usize > rows.len(), "{folded} shard rows folded into {}", rows.len());
+    assert!(rows.iter().all(|(key, _)| key.shard == 0));
+    assert_eq!(total(&rows), sums);
+    let after: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    assert_eq!(after["items"], before["items"]);
+    assert_eq!(records::check(&db).await.unwrap(), [], "the folded records agree with a replay");
 }
 
 #[tokio::test]

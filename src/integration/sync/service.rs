@@ -189,15 +189,17 @@ impl SyncHandler {
             fields.insert("data".to_owned(), json!([step]));
             self.adapter.call(PROGRESS_SERVICE, &facts.agency_code, fields).await.map_err(failure)?;
         }
-        store::record_success(
-            &self.db,
-            job.dossier_id,
-            i32::from(record.trang_thai_ho_so),
-            job.event_seq,
-            chrono::Utc::now(),
-        )
-        .await
-        .map_err(|e| unexpected(e.into()))?;
+        // The success and the 766 sync counter it may add to commit together (DESIGN.md §8).
+        let txn = crate::db::begin_write(&self.db).await.map_err(|e| unexpected(e.into()))?;
+        let status = i32::from(record.trang_thai_ho_so);
+        let first_since_reception =
+            store::record_success(&txn, job.dossier_id, status, job.event_seq, chrono::Utc::now())
+                .await
+                .map_err(|e| unexpected(e.into()))?;
+        if first_since_reception {
+            crate::metrics::records::record_national_sync(&txn, job.dossier_id).await.map_err(unexpected)?;
+        }
+        txn.commit().await.map_err(|e| unexpected(e.into()))?;
         Ok(())
     }
 }

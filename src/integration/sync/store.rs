@@ -10,7 +10,7 @@ use entity::{
     accounts, attachments, dossier_events, dossiers, national_code_mappings, national_sync_states, outbox_jobs,
     webhook_subscriptions,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
@@ -155,13 +155,36 @@ pub(super) async fn insert_state_if_absent(
 }
 
 /// Records that the portal accepted the dossier at `status` (after event `seq`); clears the error.
+/// Returns whether this is the first acceptance since the dossier's reception (a status other
+/// than 1), which the 766 synchronisation indicator counts once: decided by a conditional UPDATE
+/// of the dossier's row, so two runs of its jobs can never both count it.
 pub(super) async fn record_success(
     db: &impl ConnectionTrait,
     dossier_id: Uuid,
     status: i32,
     seq: i32,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
+    use national_sync_states::Column as C;
+    insert_state_if_absent(db, dossier_id, now).await?;
+    let not_yet_since_reception =
+        Cond::any().add(C::SyncedAt.is_null()).add(C::LastStatus.is_null()).add(C::LastStatus.eq(1));
+    let first = national_sync_states::Entity::update_many()
+        .col_expr(C::LastStatus, Expr::value(status))
+        .col_expr(C::LastEventSeq, Expr::value(seq))
+        .col_expr(C::SyncedAt, Expr::value(now.fixed_offset()))
+        .col_expr(C::LastError, Expr::value(Option::<String>::None))
+        .col_expr(C::LastErrorAt, Expr::value(Option::<sea_orm::prelude::DateTimeWithTimeZone>::None))
+        .col_expr(C::UpdatedAt, Expr::value(now.fixed_offset()))
+        .filter(C::DossierId.eq(dossier_id))
+        .filter(not_yet_since_reception)
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if first {
+        return Ok(status != 1);
+    }
     let row = national_sync_states::ActiveModel {
         dossier_id: Set(dossier_id),
         last_status: Set(Some(status)),
@@ -171,19 +194,8 @@ pub(super) async fn record_success(
         last_error_at: Set(None),
         updated_at: Set(now.fixed_offset()),
     };
-    upsert(
-        db,
-        row,
-        &[
-            national_sync_states::Column::LastStatus,
-            national_sync_states::Column::LastEventSeq,
-            national_sync_states::Column::SyncedAt,
-            national_sync_states::Column::LastError,
-            national_sync_states::Column::LastErrorAt,
-            national_sync_states::Column::UpdatedAt,
-        ],
-    )
-    .await
+    upsert(db, row, &[C::LastStatus, C::LastEventSeq, C::SyncedAt, C::LastError, C::LastErrorAt, C::UpdatedAt]).await?;
+    Ok(false)
 }
 
 /// Records a failed attempt; what was synced before stays.

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Latency of the 766 indicator query (GET /api/v1/indicators) over generated dossiers, on a
+# release build.
+#
+# Usage: bench/indicators.sh sqlite|postgres
+#   COUNTS="1000000 10000000" (dossiers generated, one fresh database each)  DAYS=365 (spread)
+#   DURATION=10 (seconds per filter)  CONNECTIONS=2 (wrk connections: latency, not throughput)
+#   SEED=766
+# Needs wrk, curl, python3 and psql (the PostgreSQL run: a server reachable as
+# $PGUSER@$PGHOST:$PGPORT, default postgres@127.0.0.1:5432).
+#
+# For each count: a fresh database (SQLite: a file in a temp dir; PostgreSQL: database
+# motcua_bench_<random>, dropped at the end), `motcua migrate`, `motcua seed-demo` (6 agencies,
+# the 20 demo procedures), `motcua generate-dossiers --count N --days DAYS` (timed), the database
+# size and row counts, then `motcua serve` and wrk on GET /api/v1/indicators with each filter of
+# FILTERS below for DURATION seconds, reporting p50/p99 with the load average beside them.
+set -euo pipefail
+BACKEND="${1:?usage: bench/indicators.sh sqlite|postgres}"
+source "$(dirname "$0")/lib.sh"
+COUNTS="${COUNTS:-1000000 10000000}"
+DAYS="${DAYS:-365}"
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-2}"
+SEED="${SEED:-766}"
+case "$BACKEND" in sqlite | postgres) ;; *) echo "backend must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;; esac
+bench_need wrk curl psql python3
+
+TODAY=$(TZ=Asia/Ho_Chi_Minh date +%F)
+YEAR_AGO=$(TZ=Asia/Ho_Chi_Minh date -d "$TODAY - $((DAYS - 1)) days" +%F)
+MONTH_START=$(TZ=Asia/Ho_Chi_Minh date -d "$TODAY" +%Y-%m-01)
+LAST_MONTH_START=$(TZ=Asia/Ho_Chi_Minh date -d "$MONTH_START - 1 month" +%F)
+LAST_MONTH_END=$(TZ=Asia/Ho_Chi_Minh date -d "$MONTH_START - 1 day" +%F)
+# name|query
+FILTERS=(
+  "province, whole period|from=$YEAR_AGO&to=$TODAY"
+  "province, last month|from=$LAST_MONTH_START&to=$LAST_MONTH_END"
+  "province, month to date|from=$MONTH_START&to=$TODAY"
+  "one agency, whole period|from=$YEAR_AGO&to=$TODAY&agency=000.17.22.H56"
+  "communes, one field, period|from=$YEAR_AGO&to=$TODAY&level=commune&field=H%E1%BB%99%20t%E1%BB%8Bch"
+  "one procedure, last month|from=$LAST_MONTH_START&to=$LAST_MONTH_END&procedure=1.004873"
+)
+
+(cd "$REPO_DIR" && cargo build --release --quiet --bin motcua)
+WORK="$(mktemp -d -p "${BENCH_TMP:-/var/tmp}" motcua-bench.XXXXXX)"
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_server() {
+  if [[ -n "$SERVER" ]] && kill -0 "$SERVER" 2>/dev/null; then
+    kill -TERM "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+  fi
+  SERVER=""
+}
+
+drop_database() {
+  if [[ -n "$BENCH_DB" ]]; then
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -f "$WORK"/motcua.db*
+}
+
+bench_machine
+echo "== backend: $BACKEND, counts: $COUNTS, $DAYS days, $CONNECTIONS connections, ${DURATION}s per filter"
+declare -a SUMMARY=()
+for COUNT in $COUNTS; do
+  case "$BACKEND" in
+    sqlite) BENCH_DB=""; url="sqlite://$WORK/motcua.db?mode=rwc" ;;
+    postgres)
+      BENCH_DB="motcua_bench_$(date +%s)_$$_$RANDOM"
+      psql -q -d postgres -c "CREATE DATABASE \"$BENCH_DB\"" >/dev/null
+      url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB" ;;
+  esac
+  export MOTCUA_DATABASE_URL="$url" MOTCUA_DATA_DIR="$WORK/data" MOTCUA_LISTEN="127.0.0.1:$PORT"
+  export MOTCUA_PUBLIC_URL="$BASE" RUST_LOG="${RUST_LOG:-warn}"
+  "$BIN" migrate >/dev/null
+  "$BIN" seed-demo >/dev/null
+  echo "== $COUNT dossiers: generating (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  started=$(date +%s.%N)
+  RUST_LOG=info "$BIN" generate-dossiers --count "$COUNT" --seed "$SEED" --days "$DAYS"
+  generated_s=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.0f}')" "$started" "$(date +%s.%N)")
+  echo "   generated in ${generated_s}s (load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  case "$BACKEND" in
+    sqlite)
+      size=$(du -h "$WORK/motcua.db" | cut -f1)
+      records=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from throughput_records').fetchone()[0])" "$WORK/motcua.db") ;;
+    postgres)
+      size=$(psql -tA -d "$BENCH_DB" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
+      psql -q -d "$BENCH_DB" -c "VACUUM ANALYZE" >/dev/null
+      records=$(psql -tA -d "$BENCH_DB" -c "SELECT count(*) FROM throughput_records") ;;
+  esac
+  echo "   database: $size, $records throughput records"
+  "$BIN" serve >"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 300); do
+    curl -sf "$BASE/health/ready" >/dev/null 2>&1 && break
+    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "server exited" >&2; exit 1; }
+    sleep 0.2
+  done
+  for filter in "${FILTERS[@]}"; do
+    name="${filter%%|*}"
+    query="${filter#*|}"
+    # One request first: the figures it answers, and a warm cache for the rest.
+    curl -sf "$BASE/api/v1/indicators?$query" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("   " + sys.argv[1] + ": " + ", ".join("%s=%s/%s" % (i["key"], i["numerator"], i["denominator"]) for i in r["items"][1:4]))' "$name"
+    out="$WORK/wrk.$RANDOM"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    bench_wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/wrk_common.lua" \
+      "$BASE/api/v1/indicators?$query" >"$out"
+    SUMMARY+=("$(printf '%-9s %10s  %-32s %9s %9s %9s  %s' "$BACKEND" "$COUNT" "$name" \
+      "$(result rate_2xx "$out")" "$(result p50_ms "$out")" "$(result p99_ms "$out")" "$load")")
+    grep -E "RESULT" "$out" | sed 's/^/   /'
+  done
+  stop_server
+  drop_database
+done
+
+echo "== summary ($BACKEND, $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-9s %10s  %-32s %9s %9s %9s  %s\n' backend dossiers filter "2xx/s" "p50 ms" "p99 ms" "load (1/5/15 min) at start"
+printf '%s\n' "${SUMMARY[@]}"
