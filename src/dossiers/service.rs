@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -28,11 +28,35 @@ use crate::identity::service::Principal;
 use crate::workflow::domain::{Action, Actor, DossierState};
 use crate::workflow::service::{self as workflow, AuditEvent, Step};
 
+/// Compiled form-schema validators by the schema's JSON text. Compiling costs far more than
+/// validating, and a submission validates while it holds the write lock (on SQLite the only one),
+/// so each schema is compiled once. Keyed by the text, not the procedure: an edited schema is a
+/// new key and never meets a stale validator.
+static FORM_VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = LazyLock::new(Default::default);
+
+/// More distinct schemas than a catalogue has procedures means churn: start over rather than grow.
+const MAX_CACHED_FORM_VALIDATORS: usize = 4096;
+
+fn form_validator(schema: &serde_json::Value) -> Result<Arc<jsonschema::Validator>, DossierError> {
+    let text = schema.to_string();
+    let cached = FORM_VALIDATORS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&text).cloned();
+    if let Some(validator) = cached {
+        return Ok(validator);
+    }
+    let validator =
+        Arc::new(jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("stored form schema is invalid: {e}"))?);
+    let mut validators = FORM_VALIDATORS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if validators.len() >= MAX_CACHED_FORM_VALIDATORS {
+        validators.clear();
+    }
+    validators.insert(text, Arc::clone(&validator));
+    Ok(validator)
+}
+
 /// Checks `form_data` against the procedure's JSON Schema; each failure names its path under
 /// `form_data`.
 fn validate_form_data(schema: &serde_json::Value, form_data: &serde_json::Value) -> Result<(), DossierError> {
-    let validator =
-        jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("stored form schema is invalid: {e}"))?;
+    let validator = form_validator(schema)?;
     let errors: Vec<FieldError> = validator
         .iter_errors(form_data)
         .take(50)
@@ -400,6 +424,22 @@ pub async fn received_between(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_schema_is_compiled_once_and_an_edited_schema_validates_by_its_new_rules() {
+        let schema = serde_json::json!({"type": "object", "properties": {"ho_ten": {"type": "string", "minLength": 3}},
+            "required": ["ho_ten"], "title": "cache test one"});
+        assert!(Arc::ptr_eq(&form_validator(&schema).unwrap(), &form_validator(&schema).unwrap()));
+        assert!(validate_form_data(&schema, &serde_json::json!({"ho_ten": "Lê Văn"})).is_ok());
+
+        let mut edited = schema.clone();
+        edited["properties"]["ho_ten"]["minLength"] = serde_json::json!(10);
+        assert!(!Arc::ptr_eq(&form_validator(&schema).unwrap(), &form_validator(&edited).unwrap()));
+        match validate_form_data(&edited, &serde_json::json!({"ho_ten": "Lê Văn"})) {
+            Err(DossierError::Invalid(errors)) => assert_eq!(errors[0].field, "form_data/ho_ten"),
+            other => panic!("expected the edited rule to refuse, got {other:?}"),
+        }
+    }
 
     #[test]
     fn the_lookup_limiter_allows_its_configured_number_per_address_then_refuses() {
