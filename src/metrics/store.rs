@@ -23,30 +23,35 @@ use crate::workflow::domain::DossierState;
 /// # Errors
 /// An unknown dossier or state, or a storage failure.
 pub async fn find_facts(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<Facts> {
+    let attachments = has_attachments(db, id).await?;
+    let d = dossiers::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .context("read the dossier's facts")?
+        .with_context(|| format!("dossier {id} not found"))?;
+    facts_of(d, attachments)
+}
+
+/// Whether the dossier has files attached (not deleted): the digitisation fact.
+///
+/// # Errors
+/// On storage failure.
+pub async fn has_attachments(db: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<bool> {
     let attachments = attachments::Entity::find()
         .filter(attachments::Column::DossierId.eq(id))
         .filter(attachments::Column::DeletedAt.is_null())
         .count(db)
         .await
         .context("count the dossier's attachments")?;
-    read_facts(db, id, attachments > 0).await
+    Ok(attachments > 0)
 }
 
-/// The facts of a dossier right after a transition whose facts before were `before`: a
-/// transition never attaches or removes files, so only the dossier row is read again.
+/// The record rules' facts of a dossier row, given whether it has attachments.
 ///
 /// # Errors
-/// When the dossier is missing or storage fails.
-pub async fn find_facts_after(db: &impl ConnectionTrait, before: &Facts) -> anyhow::Result<Facts> {
-    read_facts(db, before.id, before.attachments).await
-}
-
-async fn read_facts(db: &impl ConnectionTrait, id: Uuid, attachments: bool) -> anyhow::Result<Facts> {
-    let d = dossiers::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .context("read the dossier's facts")?
-        .with_context(|| format!("dossier {id} not found"))?;
+/// When the row's state is unknown.
+pub fn facts_of(d: dossiers::Model, attachments: bool) -> anyhow::Result<Facts> {
+    let id = d.id;
     let utc = |t: Option<sea_orm::prelude::DateTimeWithTimeZone>| t.map(|t| t.with_timezone(&Utc));
     Ok(Facts {
         id,

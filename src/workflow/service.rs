@@ -243,31 +243,38 @@ pub fn decide(
 /// concurrent change won), [`WorkflowError::Transition`] (not allowed in this state: 409; not for
 /// this actor: 403).
 pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> Result<Transitioned, WorkflowError> {
-    let row = store::find_state(txn, dossier_id).await?.ok_or(WorkflowError::DossierNotFound(dossier_id))?;
+    let dossier = store::find_dossier_row(txn, dossier_id).await?.ok_or(WorkflowError::DossierNotFound(dossier_id))?;
+    let version = dossier.version;
     if let Some(expected) = step.expected_version {
-        if expected != row.version {
-            return Err(WorkflowError::VersionMismatch { expected, actual: row.version });
+        if expected != version {
+            return Err(WorkflowError::VersionMismatch { expected, actual: version });
         }
     }
-    let from = DossierState::parse(&row.state)
-        .ok_or_else(|| anyhow::anyhow!("dossier {dossier_id} has unknown state {}", row.state))?;
-    let resume_to = row.resume_state.as_deref().and_then(DossierState::parse);
+    let from = DossierState::parse(&dossier.state)
+        .ok_or_else(|| anyhow::anyhow!("dossier {dossier_id} has unknown state {}", dossier.state))?;
+    let resume_to = dossier.resume_state.as_deref().and_then(DossierState::parse);
     let (to, actor) = decide(from, step.action, &step.actors, resume_to)?;
     // Entering a wait remembers where to come back to; leaving it forgets.
     let resume_state = match to {
-        DossierState::AwaitingSupplement | DossierState::AwaitingPayment if to != from => Some(from.as_str()),
-        _ if to == from => row.resume_state.as_deref(),
+        DossierState::AwaitingSupplement | DossierState::AwaitingPayment if to != from => {
+            Some(from.as_str().to_owned())
+        }
+        _ if to == from => dossier.resume_state.clone(),
         _ => None,
     };
     // Micro-second precision: what both backends store, so the hash recomputes identically.
     let now = truncate_to_micros(step.at);
-    let before = crate::metrics::store::find_facts(txn, dossier_id).await?;
-    if !store::update_state(txn, dossier_id, row.version, to.as_str(), resume_state, now, &step.effects).await? {
-        let actual = store::find_state(txn, dossier_id).await?.map_or(row.version, |r| r.version);
-        return Err(WorkflowError::VersionMismatch { expected: row.version, actual });
-    }
+    // A transition never attaches or removes files: one count serves the facts before and after.
+    let attachments = crate::metrics::store::has_attachments(txn, dossier_id).await?;
+    let before = crate::metrics::store::facts_of(dossier, attachments)?;
+    let Some(written) =
+        store::update_state(txn, dossier_id, version, to.as_str(), resume_state.as_deref(), now, &step.effects).await?
+    else {
+        let actual = store::find_dossier_row(txn, dossier_id).await?.map_or(version, |d| d.version);
+        return Err(WorkflowError::VersionMismatch { expected: version, actual });
+    };
     // The throughput records move with the state, in this transaction (DESIGN.md §8).
-    let after = crate::metrics::store::find_facts_after(txn, &before).await?;
+    let after = crate::metrics::store::facts_of(written, attachments)?;
     crate::metrics::records::record_transition(txn, &before, &after, step.action, now).await?;
     let last = store::last_event(txn, dossier_id).await?;
     let mut event = AuditEvent {
@@ -305,7 +312,7 @@ pub async fn apply(txn: &impl ConnectionTrait, dossier_id: Uuid, step: Step) -> 
     .await?;
     // Outbound sync (and webhooks) follow the change in this transaction.
     crate::integration::sync::on_transition(txn, dossier_id, from, to, event.seq, now).await?;
-    Ok(Transitioned { from, to, version: row.version + 1, event })
+    Ok(Transitioned { from, to, version: version + 1, event })
 }
 
 /// A dossier's audit events, oldest first.

@@ -14,19 +14,12 @@ use super::results::IssuedDocument;
 use super::service::Effects;
 use crate::http::pagination::Page;
 
-/// The state columns of a dossier.
-pub struct StateRow {
-    pub state: String,
-    pub resume_state: Option<String>,
-    pub version: i32,
-}
-
-pub(super) async fn find_state(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<StateRow>, WorkflowError> {
-    Ok(dossiers::Entity::find_by_id(id).one(db).await?.map(|d| StateRow {
-        state: d.state,
-        resume_state: d.resume_state,
-        version: d.version,
-    }))
+/// The dossier's row, read once by a transition for both its state and its recorded facts.
+pub(super) async fn find_dossier_row(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<dossiers::Model>, WorkflowError> {
+    Ok(dossiers::Entity::find_by_id(id).one(db).await?)
 }
 
 fn at(t: DateTime<Utc>) -> Expr {
@@ -37,7 +30,8 @@ fn maybe_at(t: Option<DateTime<Utc>>) -> Expr {
     Expr::value(t.map(|t| t.fixed_offset()))
 }
 
-/// Moves the dossier to `to` if it is still at `version`; `false` when another transaction won.
+/// Moves the dossier to `to` if it is still at `version` and returns the row as written
+/// (`UPDATE … RETURNING`, on both backends); `None` when another transaction won.
 /// On PostgreSQL the UPDATE also locks the row until commit, which orders the audit appends.
 pub(super) async fn update_state(
     db: &impl ConnectionTrait,
@@ -47,7 +41,7 @@ pub(super) async fn update_state(
     resume_state: Option<&str>,
     now: DateTime<Utc>,
     effects: &Effects,
-) -> Result<bool, WorkflowError> {
+) -> Result<Option<dossiers::Model>, WorkflowError> {
     use dossiers::Column as C;
     let mut update = dossiers::Entity::update_many()
         .col_expr(C::State, Expr::value(to))
@@ -115,9 +109,12 @@ pub(super) async fn update_state(
     if let Some(t) = e.rated_at {
         update = update.col_expr(C::RatedAt, at(t));
     }
-    let result =
-        update.filter(dossiers::Column::Id.eq(id)).filter(dossiers::Column::Version.eq(version)).exec(db).await?;
-    Ok(result.rows_affected == 1)
+    let written = update
+        .filter(dossiers::Column::Id.eq(id))
+        .filter(dossiers::Column::Version.eq(version))
+        .exec_with_returning(db)
+        .await?;
+    Ok(written.into_iter().next())
 }
 
 pub(super) async fn last_event(
