@@ -5,8 +5,9 @@
 --     their agency's two specialists, each time with the version the previous answer carried.
 -- $BENCH_STAFF has one line per agency: "agency clerk_token specialist_id specialist_id".
 -- Only 2xx answers count; a thread out of dossiers sends GET /health/live fillers and stops.
--- With $BENCH_DONE_OUT set, writes one line per 2xx answer to $BENCH_DONE_OUT.<thread> (so that
--- bench_wrk_until can stop wrk when every dossier is through).
+-- With $BENCH_DONE_OUT set, writes "id version agency" of each dossier a 2xx answer returned to
+-- $BENCH_DONE_OUT.<thread> (so that bench_wrk_until can stop wrk when every dossier is through,
+-- and the next step starts from the versions the server gave).
 dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
 
 local queue, head, tail = {}, 1, 0
@@ -59,7 +60,12 @@ end
 
 function response(status, headers, body)
   count(status)
-  if done_out and status >= 200 and status < 300 then done_out:write("1\n") end
+  if done_out and status >= 200 and status < 300 then
+    local id = string.match(body, '"id":"([0-9a-f-]+)"')
+    local version = string.match(body, '"version":(%d+)')
+    local agency = string.match(body, '"agency_code":"([^"]+)"')
+    if id and version and agency then done_out:write(id, " ", version, " ", agency, "\n") end
+  end
   if action == "assign" and status == 200 then
     local id = string.match(body, '"id":"([0-9a-f-]+)"')
     local version = string.match(body, '"version":(%d+)')
