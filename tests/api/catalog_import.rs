@@ -4,25 +4,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, Session, TestApp, AGENCY_A};
+use crate::helpers::{assert_problem, spawn_app, step, Session, TestApp, AGENCY_A};
 
 const PROCEDURE: &str = "1.004222";
-
-/// Sends `body` with the dossier's current ETag and asserts success.
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let current: Value = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await.json().await.unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{}\"", current["version"]))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
-    response.json().await.unwrap()
-}
 
 fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc)

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, Session, TestApp, AGENCY_A};
+use crate::helpers::{assert_problem, spawn_app, step, Session, TestApp, AGENCY_A};
 
 /// Cấp Giấy xác nhận tình trạng hôn nhân (3 working days; DOMAIN.md data).
 const PROCEDURE: &str = "1.004873";
@@ -48,21 +48,6 @@ async fn submitted(app: &TestApp, citizen: &Session) -> String {
         .unwrap();
     assert_eq!(response.status(), 200);
     id
-}
-
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let current: Value = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await.json().await.unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{}\"", current["version"]))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
-    response.json().await.unwrap()
 }
 
 /// The form as HTML, asserting a 200 text/html answer.

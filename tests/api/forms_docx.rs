@@ -6,7 +6,7 @@ use std::io::{Cursor, Read, Write};
 use serde_json::{json, Value};
 
 use crate::attachments::upload_pdf;
-use crate::helpers::{assert_problem, spawn_app, Session, TestApp, AGENCY_A, AGENCY_B};
+use crate::helpers::{assert_problem, spawn_app, step, Session, TestApp, AGENCY_A, AGENCY_B};
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 /// Cấp Giấy xác nhận tình trạng hôn nhân (3 working days; DOMAIN.md data).
@@ -57,21 +57,6 @@ async fn submitted(app: &TestApp, citizen: &Session, agency: &str) -> String {
         .unwrap();
     assert_eq!(response.status(), 200);
     id
-}
-
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let current: Value = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await.json().await.unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{}\"", current["version"]))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
-    response.json().await.unwrap()
 }
 
 /// The text of a document's body, read independently of the service: each `<w:t>` in order, a

@@ -131,6 +131,27 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
     body
 }
 
+/// Sends a desk or citizen action on the dossier's current version (read first, sent as
+/// If-Match), as `who`.
+pub async fn act(app: &TestApp, who: &Session, id: &str, body: Value) -> Response {
+    let current: Value = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await.json().await.unwrap();
+    app.client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
+        .bearer_auth(&who.access_token)
+        .header("if-match", format!("\"{}\"", current["version"]))
+        .json(&body)
+        .send()
+        .await
+        .expect("send request")
+}
+
+/// [`act`], asserting it succeeds; returns the dossier as the action left it.
+pub async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
+    let response = act(app, who, id, body.clone()).await;
+    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
+    response.json().await.unwrap()
+}
+
 /// Password used for test accounts.
 pub const PASSWORD: &str = "Ho-Chi-Minh-1890-May";
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::attachments::upload_pdf;
 use crate::fake_portal::FakePortal;
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Session, TestApp, AGENCY_A};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, step, Session, TestApp, AGENCY_A};
 use crate::records::{sync_handler, sync_now};
 use motcua::jobs::JobHandler;
 
@@ -125,22 +125,6 @@ async fn setup(app: &TestApp) -> Desk {
 async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
     let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-/// Acts with the dossier's current version and asserts success.
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let version = dossier(app, who, id).await["version"].as_i64().unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{version}\""))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
     response.json().await.unwrap()
 }
 

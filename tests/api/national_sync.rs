@@ -10,7 +10,7 @@ use motcua::config::Settings;
 use serde_json::{json, Value};
 
 use crate::fake_portal::{FakePortal, PASSWORD as PORTAL_PASSWORD, USERNAME as PORTAL_USERNAME};
-use crate::helpers::{spawn_app_with, Session, TestApp, AGENCY_A};
+use crate::helpers::{spawn_app_with, step, Session, TestApp, AGENCY_A};
 
 const PROCEDURE: &str = "1.004873";
 const PROCEDURE_NAME: &str = "Cấp Giấy xác nhận tình trạng hôn nhân";
@@ -83,22 +83,6 @@ async fn submit(app: &TestApp, citizen: &Session) -> Value {
     response.json().await.unwrap()
 }
 
-/// Acts with the dossier's current version; returns the dossier after the action.
-async fn act(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let current: Value = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await.json().await.unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{}\"", current["version"]))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
-    response.json().await.unwrap()
-}
-
 /// `yyyyMMddHHmmss` in Asia/Ho_Chi_Minh of an RFC 3339 time.
 fn national(rfc3339: &Value) -> String {
     let t = DateTime::parse_from_rfc3339(rfc3339.as_str().unwrap()).unwrap();
@@ -151,7 +135,7 @@ async fn every_state_change_reaches_the_portal_in_order_in_the_national_format()
     ];
     let mut last = submitted.clone();
     for (n, (who, body)) in steps.into_iter().enumerate() {
-        last = act(&app, who, &id, body).await;
+        last = step(&app, who, &id, body).await;
         portal.wait_for(PROGRESS, n + 2).await;
     }
 
@@ -295,7 +279,7 @@ async fn an_expired_session_is_renewed_once_and_the_call_repeated() {
     portal.wait_for(PROGRESS, 1).await;
 
     portal.expire_sessions();
-    act(&app, &desk.clerk, submitted["id"].as_str().unwrap(), json!({"action": "receive"})).await;
+    step(&app, &desk.clerk, submitted["id"].as_str().unwrap(), json!({"action": "receive"})).await;
 
     let records = portal.wait_for(PROGRESS, 2).await;
     assert_eq!(records[1]["session"], "phien-2");
@@ -318,8 +302,8 @@ async fn a_dossiers_changes_reach_the_portal_in_order_even_when_the_first_is_ret
     portal.fail_next(2);
     let submitted = submit(&app, &desk.citizen).await;
     let id = submitted["id"].as_str().unwrap();
-    act(&app, &desk.clerk, id, json!({"action": "receive"})).await;
-    act(&app, &desk.clerk, id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    step(&app, &desk.clerk, id, json!({"action": "receive"})).await;
+    step(&app, &desk.clerk, id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
 
     let progress = portal.wait_for(PROGRESS, 3).await;
     let steps: Vec<u64> = progress.iter().map(|c| c["data"][0]["TrangThai"].as_u64().unwrap()).collect();
@@ -383,7 +367,7 @@ async fn no_sync_is_lost_when_the_process_stops_between_the_commit_and_the_send(
     let desk = setup(&app).await;
     let submitted = submit(&app, &desk.citizen).await;
     let id = submitted["id"].as_str().unwrap().to_owned();
-    act(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
+    step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
     let waiting = sync_states(&app, &desk.admin, "state=pending").await;
     assert_eq!((waiting["total"].as_u64(), waiting["items"][0]["pending_jobs"].as_u64()), (Some(1), Some(2)));
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -517,7 +501,7 @@ async fn subscribers_get_signed_webhooks_of_the_states_they_chose_retried_until_
     // Submission is not among its states; reception is, and the first attempt is refused.
     let submitted = submit(&app, &desk.citizen).await;
     let id = submitted["id"].as_str().unwrap();
-    let received = act(&app, &desk.clerk, id, json!({"action": "receive"})).await;
+    let received = step(&app, &desk.clerk, id, json!({"action": "receive"})).await;
     let deliveries = receiver.wait_for(2).await;
     for (body, verified, delivery) in &deliveries {
         assert!(verified, "signature verifies: {body}");
@@ -547,7 +531,7 @@ async fn subscribers_get_signed_webhooks_of_the_states_they_chose_retried_until_
     assert_eq!(deleted.status(), 204);
     let again = app.client.delete(app.url(&path)).bearer_auth(&desk.admin.access_token).send().await.unwrap();
     crate::helpers::assert_problem(again, 404, "webhook_not_found").await;
-    act(&app, &desk.clerk, id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    step(&app, &desk.clerk, id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.deliveries().len(), 2);
 }

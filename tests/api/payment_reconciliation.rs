@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, Session, TestApp, AGENCY_A};
+use crate::helpers::{spawn_app_with, step, Session, TestApp, AGENCY_A};
 
 const PROCEDURE: &str = "1.004873";
 const SECRET: &str = "chia-se-voi-cong-thanh-toan";
@@ -100,21 +100,6 @@ async fn setup(app: &TestApp) -> Desk {
 async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
     let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let version = dossier(app, who, id).await["version"].as_i64().unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{version}\""))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
     response.json().await.unwrap()
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app_with, Session, TestApp, AGENCY_A};
+use crate::helpers::{act, assert_problem, spawn_app_with, step, Session, TestApp, AGENCY_A};
 
 const PROCEDURE: &str = "1.004873";
 const DIRECT_PROCEDURE: &str = "2.000635";
@@ -67,26 +67,6 @@ async fn submitted(app: &TestApp, citizen: &Session, procedure: &str) -> String 
 async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
     let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-/// Sends `body` with the dossier's current ETag.
-async fn act(app: &TestApp, who: &Session, id: &str, body: Value) -> reqwest::Response {
-    let version = dossier(app, who, id).await["version"].as_i64().unwrap();
-    app.client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{version}\""))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Acts and asserts success; returns the dossier.
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let response = act(app, who, id, body.clone()).await;
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
     response.json().await.unwrap()
 }
 

@@ -8,7 +8,7 @@ use motcua::metrics::records::{self, Counters, RecordKey};
 use serde_json::{json, Value};
 
 use crate::fake_portal::{FakePortal, PASSWORD as PORTAL_PASSWORD, USERNAME as PORTAL_USERNAME};
-use crate::helpers::{spawn_app, Session, TestApp, AGENCY_A};
+use crate::helpers::{spawn_app, step, Session, TestApp, AGENCY_A};
 
 /// Needs a leader's approval.
 const APPROVED: &str = "1.004873";
@@ -67,22 +67,6 @@ async fn submitted(app: &TestApp, citizen: &Session, procedure: &str) -> String 
 async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
     let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-/// Acts with the dossier's current version and asserts success.
-async fn step(app: &TestApp, who: &Session, id: &str, body: Value) -> Value {
-    let version = dossier(app, who, id).await["version"].as_i64().unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
-        .bearer_auth(&who.access_token)
-        .header("if-match", format!("\"{version}\""))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{body}: {}", response.text().await.unwrap_or_default());
     response.json().await.unwrap()
 }
 
