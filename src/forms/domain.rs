@@ -39,16 +39,9 @@ impl FormKind {
             .find(|k| k.as_str() == s)
     }
 
-    /// The path segment.
+    /// The path segment: the name it has among all the official forms.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Receipt => "receipt",
-            Self::SupplementRequest => "supplement_request",
-            Self::Refusal => "refusal",
-            Self::Apology => "apology",
-            Self::ControlSheet => "control_sheet",
-            Self::StopNotice => "stop_notice",
-        }
+        super::placeholders::OfficialForm::from(self).as_str()
     }
 
     /// The audit action whose event the form prints, if it prints one.
