@@ -62,42 +62,48 @@ pub enum ProcedureTimeUnit {
     SameDay,
 }
 
+/// The example of a procedure, the same one sent and received (the request and the answer
+/// have the same fields).
+fn procedure_example() -> Value {
+    serde_json::json!({
+        "code": "1.004873", "name": "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "field": "Hộ tịch",
+        "online_level": "full", "eligible_full_online": true, "approval_required": true,
+        "processing_time": {"value": 3, "unit": "working_days"},
+        "fees": [
+            {
+                "name": "Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", "amount_vnd": null,
+                "note": "Mức do HĐND cấp tỉnh quy định; nhiều tỉnh miễn/giảm khi nộp trực tuyến."
+            }
+        ],
+        "documents": [
+            {
+                "key": "to_khai_xac_nhan_tthn", "name": "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
+                "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
+                "max_bytes": 10485760, "template_url": null
+            },
+            {
+                "key": "giay_to_tuy_than", "name": "Giấy tờ tùy thân của người yêu cầu (xuất trình)",
+                "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
+                "max_bytes": 10485760, "template_url": null
+            }
+        ],
+        "agencies": ["000.17.22.H56", "000.18.22.H56", "000.19.22.H56"],
+        "form_schema": {
+            "properties": {"applicant_address": {"type": "string"}}, "required": ["applicant_address"],
+            "type": "object"
+        },
+        "result": {"is_document": true, "name": "Giấy xác nhận tình trạng hôn nhân"},
+        "legal_basis": [
+            "Luật Hộ tịch 2014 (60/2014/QH13)", "Nghị định 123/2015/NĐ-CP",
+            "Nghị định 07/2025/NĐ-CP (sửa đổi NĐ 123/2015)", "Thông tư 04/2020/TT-BTP", "Thông tư 85/2019/TT-BTC"
+        ],
+        "valid_from": null, "valid_to": null, "channel_overrides": {}
+    })
+}
+
 /// A procedure (thủ tục hành chính) of the catalogue.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "code": "1.004873", "name": "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "field": "Hộ tịch",
-    "online_level": "full", "eligible_full_online": true, "approval_required": true,
-    "processing_time": {"value": 3, "unit": "working_days"},
-    "fees": [
-        {
-            "name": "Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", "amount_vnd": null,
-            "note": "Mức do HĐND cấp tỉnh quy định; nhiều tỉnh miễn/giảm khi nộp trực tuyến."
-        }
-    ],
-    "documents": [
-        {
-            "key": "to_khai_xac_nhan_tthn", "name": "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
-            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
-            "max_bytes": 10485760, "template_url": null
-        },
-        {
-            "key": "giay_to_tuy_than", "name": "Giấy tờ tùy thân của người yêu cầu (xuất trình)",
-            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
-            "max_bytes": 10485760, "template_url": null
-        }
-    ],
-    "agencies": ["000.17.22.H56", "000.18.22.H56", "000.19.22.H56"],
-    "form_schema": {
-        "properties": {"applicant_address": {"type": "string"}}, "required": ["applicant_address"],
-        "type": "object"
-    },
-    "result": {"is_document": true, "name": "Giấy xác nhận tình trạng hôn nhân"},
-    "legal_basis": [
-        "Luật Hộ tịch 2014 (60/2014/QH13)", "Nghị định 123/2015/NĐ-CP",
-        "Nghị định 07/2025/NĐ-CP (sửa đổi NĐ 123/2015)", "Thông tư 04/2020/TT-BTP", "Thông tư 85/2019/TT-BTC"
-    ],
-    "valid_from": null, "valid_to": null, "channel_overrides": {}
-}))]
+#[schema(example = procedure_example)]
 pub struct ProcedureResponse {
     /// National procedure code (mã TTHC), e.g. `1.001193`.
     pub code: String,
@@ -164,40 +170,7 @@ impl From<Procedure> for ProcedureResponse {
 /// A procedure to create or replace.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "code": "1.004873", "name": "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "field": "Hộ tịch",
-    "online_level": "full", "eligible_full_online": true, "approval_required": true,
-    "processing_time": {"value": 3, "unit": "working_days"},
-    "fees": [
-        {
-            "name": "Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", "amount_vnd": null,
-            "note": "Mức do HĐND cấp tỉnh quy định; nhiều tỉnh miễn/giảm khi nộp trực tuyến."
-        }
-    ],
-    "documents": [
-        {
-            "key": "to_khai_xac_nhan_tthn", "name": "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
-            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
-            "max_bytes": 10485760, "template_url": null
-        },
-        {
-            "key": "giay_to_tuy_than", "name": "Giấy tờ tùy thân của người yêu cầu (xuất trình)",
-            "mandatory": true, "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
-            "max_bytes": 10485760, "template_url": null
-        }
-    ],
-    "agencies": ["000.17.22.H56", "000.18.22.H56", "000.19.22.H56"],
-    "form_schema": {
-        "properties": {"applicant_address": {"type": "string"}}, "required": ["applicant_address"],
-        "type": "object"
-    },
-    "result": {"is_document": true, "name": "Giấy xác nhận tình trạng hôn nhân"},
-    "legal_basis": [
-        "Luật Hộ tịch 2014 (60/2014/QH13)", "Nghị định 123/2015/NĐ-CP",
-        "Nghị định 07/2025/NĐ-CP (sửa đổi NĐ 123/2015)", "Thông tư 04/2020/TT-BTP", "Thông tư 85/2019/TT-BTC"
-    ],
-    "valid_from": null, "valid_to": null, "channel_overrides": {}
-}))]
+#[schema(example = procedure_example)]
 pub struct ProcedureRequest {
     /// National procedure code (create only; on replace it must be absent or equal the path's).
     #[serde(default)]
