@@ -8,6 +8,7 @@
 # bench_setup_catalogue creates an administrator, a benchmark procedure (no mandatory document,
 #                       a two-field form, performed by every demo agency) and a verified citizen;
 #                       sets ADMIN_TOKEN, CITIZEN_TOKEN, AGENCIES (space separated).
+# bench_setup_staff     a clerk and two specialists in every agency, in $WORK/staff.txt.
 # bench_create_drafts N FILE [AGENCY]  creates N drafts with wrk (spread over AGENCIES, or all for
 #                       AGENCY), their ids one per line in FILE.
 # bench_wrk …           runs wrk with the given arguments, sampling the server's RSS meanwhile;
@@ -160,6 +161,24 @@ bench_setup_catalogue() {
   CITIZEN_EMAIL="$citizen_email"
   CITIZEN_TOKEN=$(bench_login "$citizen_email")
   echo "== set up: procedure $BENCH_PROCEDURE at $(wc -w <<<"$AGENCIES") agencies ($AGENCIES), one verified citizen"
+}
+
+# A clerk and two specialists in every agency of AGENCIES; writes $WORK/staff.txt, one line per
+# agency: "agency clerk_token specialist_id specialist_id" (the BENCH_STAFF of the wrk scripts).
+bench_setup_staff() {
+  local agency role email clerk_email ids
+  : >"$WORK/staff.txt"
+  for agency in $AGENCIES; do
+    ids=()
+    for role in clerk specialist specialist; do
+      email="$role.$RANDOM$RANDOM@$agency.bench.vn"
+      ids+=("$(bench_post /api/v1/admin/staff "{\"email\":\"$email\",\"full_name\":\"Cán Bộ Đo Tải\",
+        \"password\":\"$BENCH_PASSWORD\",\"agency_code\":\"$agency\",\"roles\":[\"$role\"]}" "$ADMIN_TOKEN" 201 |
+        json_field id)")
+      [[ $role == clerk ]] && clerk_email=$email
+    done
+    echo "$agency $(bench_login "$clerk_email") ${ids[1]} ${ids[2]}" >>"$WORK/staff.txt"
+  done
 }
 
 # Runs wrk ("$@"), sampling the server's RSS every 100 ms; prints wrk's output, sets PEAK_RSS_KIB.

@@ -30,18 +30,7 @@ bench_start "$BACKEND"
 bench_setup_catalogue
 
 echo "== 0. staff, $DOSSIERS submitted and received dossiers, $DRAFTS drafts"
-: >"$WORK/staff.txt"
-for agency in $AGENCIES; do
-  ids=()
-  for role in clerk specialist specialist; do
-    email="$role.$RANDOM$RANDOM@$agency.bench.vn"
-    ids+=("$(bench_post /api/v1/admin/staff "{\"email\":\"$email\",\"full_name\":\"Cán Bộ Đo Tải\",
-      \"password\":\"$BENCH_PASSWORD\",\"agency_code\":\"$agency\",\"roles\":[\"$role\"]}" "$ADMIN_TOKEN" 201 |
-      json_field id)")
-    [[ $role == clerk ]] && clerk_email=$email
-  done
-  echo "$agency $(bench_login "$clerk_email") ${ids[1]} ${ids[2]}" >>"$WORK/staff.txt"
-done
+bench_setup_staff
 bench_create_drafts "$DOSSIERS" "$WORK/first.ids"
 BENCH_IDS="$WORK/first.ids" BENCH_TOKEN="$CITIZEN_TOKEN" BENCH_THREADS=2 BENCH_PAIRS_OUT="$WORK/pairs" \
   bench_wrk_until "$WORK/pairs" "$DOSSIERS" -t2 -c16 -d600s -s "$BENCH_DIR/submit.lua" "$BASE" >"$WORK/submit.txt"
