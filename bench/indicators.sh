@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Latency of the 766 indicator query (GET /api/v1/indicators) over generated dossiers, on a
-# release build.
+# Latency of the 766 indicator query (GET /api/v1/indicators) and of the dashboard's breakdowns
+# (GET /api/v1/indicators/by-agency, /by-month) over generated dossiers, on a release build.
 #
 # Usage: bench/indicators.sh sqlite|postgres
 #   COUNTS="1000000 10000000" (dossiers generated, one fresh database each)  DAYS=365 (spread)
@@ -12,8 +12,7 @@
 # For each count: a fresh database (SQLite: a file in a temp dir; PostgreSQL: database
 # motcua_bench_<random>, dropped at the end), `motcua migrate`, `motcua seed-demo` (6 agencies,
 # the 20 demo procedures), `motcua generate-dossiers --count N --days DAYS` (timed), the database
-# size and row counts, then `motcua serve` and wrk on GET /api/v1/indicators with each filter of
-# FILTERS below for DURATION seconds, reporting p50/p99 with the load average beside them.
+# size and row counts, then `motcua serve` and wrk on each request of FILTERS below for DURATION seconds, reporting p50/p99 with the load average beside them.
 set -euo pipefail
 BACKEND="${1:?usage: bench/indicators.sh sqlite|postgres}"
 source "$(dirname "$0")/lib.sh"
@@ -30,14 +29,17 @@ YEAR_AGO=$(TZ=Asia/Ho_Chi_Minh date -d "$TODAY - $((DAYS - 1)) days" +%F)
 MONTH_START=$(TZ=Asia/Ho_Chi_Minh date -d "$TODAY" +%Y-%m-01)
 LAST_MONTH_START=$(TZ=Asia/Ho_Chi_Minh date -d "$MONTH_START - 1 month" +%F)
 LAST_MONTH_END=$(TZ=Asia/Ho_Chi_Minh date -d "$MONTH_START - 1 day" +%F)
-# name|query
+# name|path?query (under /api/v1): the indicator query with six filters, then the dashboard's
+# two breakdowns (per agency: one read for all agencies; per month: one read per month).
 FILTERS=(
-  "province, whole period|from=$YEAR_AGO&to=$TODAY"
-  "province, last month|from=$LAST_MONTH_START&to=$LAST_MONTH_END"
-  "province, month to date|from=$MONTH_START&to=$TODAY"
-  "one agency, whole period|from=$YEAR_AGO&to=$TODAY&agency=000.17.22.H56"
-  "communes, one field, period|from=$YEAR_AGO&to=$TODAY&level=commune&field=H%E1%BB%99%20t%E1%BB%8Bch"
-  "one procedure, last month|from=$LAST_MONTH_START&to=$LAST_MONTH_END&procedure=1.004873"
+  "province, whole period|indicators?from=$YEAR_AGO&to=$TODAY"
+  "province, last month|indicators?from=$LAST_MONTH_START&to=$LAST_MONTH_END"
+  "province, month to date|indicators?from=$MONTH_START&to=$TODAY"
+  "one agency, whole period|indicators?from=$YEAR_AGO&to=$TODAY&agency=000.17.22.H56"
+  "communes, one field, period|indicators?from=$YEAR_AGO&to=$TODAY&level=commune&field=H%E1%BB%99%20t%E1%BB%8Bch"
+  "one procedure, last month|indicators?from=$LAST_MONTH_START&to=$LAST_MONTH_END&procedure=1.004873"
+  "by agency, whole period|indicators/by-agency?from=$YEAR_AGO&to=$TODAY"
+  "by month, whole period|indicators/by-month?from=$YEAR_AGO&to=$TODAY"
 )
 
 (cd "$REPO_DIR" && cargo build --release --quiet --bin motcua)
@@ -83,13 +85,16 @@ for COUNT in $COUNTS; do
   case "$BACKEND" in
     sqlite)
       size=$(du -h "$WORK/motcua.db" | cut -f1)
-      records=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from throughput_records').fetchone()[0])" "$WORK/motcua.db") ;;
+      records=$(python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(', '.join('%s %s' % (db.execute('select count(*) from ' + t).fetchone()[0], t) for t in ('throughput_records', 'throughput_months', 'open_dossier_records')))" "$WORK/motcua.db") ;;
     postgres)
       size=$(psql -tA -d "$BENCH_DB" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
       psql -q -d "$BENCH_DB" -c "VACUUM ANALYZE" >/dev/null
-      records=$(psql -tA -d "$BENCH_DB" -c "SELECT count(*) FROM throughput_records") ;;
+      records=$(psql -tA -d "$BENCH_DB" -c "SELECT (SELECT count(*) FROM throughput_records) || ' throughput_records, ' || (SELECT count(*) FROM throughput_months) || ' throughput_months, ' || (SELECT count(*) FROM open_dossier_records) || ' open_dossier_records'") ;;
   esac
-  echo "   database: $size, $records throughput records"
+  echo "   database: $size; rows: $records"
   "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 300); do
@@ -101,14 +106,15 @@ for COUNT in $COUNTS; do
     name="${filter%%|*}"
     query="${filter#*|}"
     # One request first: the figures it answers, and a warm cache for the rest.
-    curl -sf "$BASE/api/v1/indicators?$query" | python3 -c '
+    curl -sf "$BASE/api/v1/$query" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-print("   " + sys.argv[1] + ": " + ", ".join("%s=%s/%s" % (i["key"], i["numerator"], i["denominator"]) for i in r["items"][1:4]))' "$name"
+items = r["items"] if "items" in r else (r.get("agencies") or r.get("months"))[-1]["items"]
+print("   " + sys.argv[1] + ": " + ", ".join("%s=%s/%s" % (i["key"], i["numerator"], i["denominator"]) for i in items[1:4]))' "$name"
     out="$WORK/wrk.$RANDOM"
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     bench_wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/wrk_common.lua" \
-      "$BASE/api/v1/indicators?$query" >"$out"
+      "$BASE/api/v1/$query" >"$out"
     SUMMARY+=("$(printf '%-9s %10s  %-32s %9s %9s %9s  %s' "$BACKEND" "$COUNT" "$name" \
       "$(result rate_2xx "$out")" "$(result p50_ms "$out")" "$(result p99_ms "$out")" "$load")")
     grep -E "RESULT" "$out" | sed 's/^/   /'

@@ -215,7 +215,8 @@ pub struct Fraction {
 }
 
 /// The numerators and denominators of every indicator (in [`Indicator::ALL`] order) from the
-/// records of the period summed per procedure, the catalogue's flags of those procedures, and the
+/// records of the period summed per procedure (a procedure may come more than once, once per
+/// agency), the catalogue's flags of those procedures, and the
 /// codes of the procedures the filtered agencies perform (`offered`).
 ///
 /// # Implementation Notes
@@ -233,8 +234,8 @@ pub struct Fraction {
 /// * satisfaction (5.4): 100% − (late rate + unsatisfied-rating rate), over finished dossiers;
 /// * national sync (1.4): dossiers the national portal accepted since their reception ÷ received,
 ///   both on the day of reception (NgayTiepNhan).
-pub fn fractions(
-    sums: &[(String, Counters)],
+pub fn fractions<'a>(
+    sums: impl IntoIterator<Item = (&'a str, &'a Counters)>,
     open: OpenAtEnd,
     catalogue: &[ProcedureFlags],
     offered: &BTreeSet<String>,
@@ -388,13 +389,13 @@ mod tests {
             ..Counters::default()
         };
         let c = Counters { received: 1, returned: 1, returned_digitised: 1, ..Counters::default() };
-        let sums = [("A".to_owned(), a), ("B".to_owned(), b), ("C".to_owned(), c)];
+        let sums = [("A", &a), ("B", &b), ("C", &c)];
         // D is eligible but performed by none of the filtered agencies.
         let mut catalogue = catalogue.to_vec();
         catalogue.push(flags("D", "none", true, true));
         let offered: BTreeSet<String> = ["A", "B", "C"].map(str::to_owned).into();
         let open = OpenAtEnd { within: 3, overdue: 2 };
-        let got: Vec<(&str, i64, i64)> = fractions(&sums, open, &catalogue, &offered)
+        let got: Vec<(&str, i64, i64)> = fractions(sums, open, &catalogue, &offered)
             .iter()
             .map(|f| (f.indicator.as_str(), f.numerator, f.denominator))
             .collect();
@@ -415,7 +416,7 @@ mod tests {
                 ("national_sync_share", 4, 13),
             ]
         );
-        let empty = fractions(&[], OpenAtEnd::default(), &[], &BTreeSet::new());
+        let empty = fractions([], OpenAtEnd::default(), &[], &BTreeSet::new());
         assert!(empty.iter().all(|f| f.numerator == 0 && f.denominator == 0));
     }
 }

@@ -74,6 +74,7 @@ pub async fn generate(db: &DatabaseConnection, plan: Plan) -> anyhow::Result<Gen
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let now = Utc::now();
     let today = now.with_timezone(&business_offset()).date_naive();
+    let today_key = today.format("%Y-%m-%d").to_string();
     let days = i64::from(plan.days.max(1));
     let mut generated = Generated::default();
     let mut pending_records: BTreeMap<RecordKey, Counters> = BTreeMap::new();
@@ -97,7 +98,9 @@ pub async fn generate(db: &DatabaseConnection, plan: Plan) -> anyhow::Result<Gen
                 pending_records.entry(key).or_default().add(&counters);
             }
             if let Some((key, counts)) = dossier.open {
-                open_rows.entry(key).or_default().add(&counts);
+                // Rows of days before today folded, as `records::compact` would leave them.
+                let shard = if key.received_day < today_key { 0 } else { key.shard };
+                open_rows.entry(OpenKey { shard, ..key }).or_default().add(&counts);
             }
             rows.push(dossier.row);
             generated.dossiers += 1;

@@ -5,10 +5,12 @@ use actix_web::http::header;
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::domain::{Indicator, IndicatorFilter, Target};
+use super::open::OpenAtEnd;
 use super::service;
 use super::service::{IndicatorReport, IndicatorValue, UnusedService};
 use crate::catalog::domain::AgencyLevel;
@@ -20,6 +22,8 @@ use crate::startup::AppState;
 /// Registers the target routes.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_indicators)
+        .service(indicators_by_agency)
+        .service(indicators_by_month)
         .service(indicators_csv)
         .service(indicators_xlsx)
         .service(tracking_book_csv)
@@ -206,7 +210,9 @@ pub struct IndicatorItem {
     pub denominator: i64,
     /// numerator ÷ denominator, 0–1 rounded to 4 decimals; `null` when the denominator is 0.
     pub ratio: Option<f64>,
-    /// The provincial target (`targets` table) for the level and year; `null` if none is set.
+    /// The provincial target (`targets` table) for the level and year: the one set for the
+    /// latest year up to it (a target for 2025 still applies in 2026 until one is set for a later
+    /// year); `null` if none is.
     pub target: Option<f64>,
     /// target − ratio, when both exist (negative: target exceeded).
     pub gap: Option<f64>,
@@ -304,7 +310,8 @@ impl From<UnusedService> for UnusedServiceItem {
             "agency_code": "000.00.00.H56", "procedure_code": "2.001610",
             "procedure_name": "Đăng ký thành lập doanh nghiệp tư nhân", "online_level": "partial"
         }
-    ]
+    ],
+    "open_dossiers": {"within_deadline": 0, "overdue": 0}
 }))]
 pub struct IndicatorReportBody {
     pub from: NaiveDate,
@@ -315,6 +322,25 @@ pub struct IndicatorReportBody {
     pub year: i32,
     pub items: Vec<IndicatorItem>,
     pub unused_online_services: Vec<UnusedServiceItem>,
+    /// The dossiers received by `to` and still open at it: the overdue work.
+    pub open_dossiers: OpenDossiers,
+}
+
+/// The dossiers received by the period's last day and still open at it (not yet finished),
+/// as the on-time indicator counts them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"within_deadline": 12, "overdue": 3}))]
+pub struct OpenDossiers {
+    /// Appointment on or after the last day, or clock stopped (awaiting the citizen) within it.
+    pub within_deadline: i64,
+    /// Appointment before the last day, or more than one supplement request.
+    pub overdue: i64,
+}
+
+impl From<OpenAtEnd> for OpenDossiers {
+    fn from(o: OpenAtEnd) -> Self {
+        Self { within_deadline: o.within, overdue: o.overdue }
+    }
 }
 
 impl From<IndicatorReport> for IndicatorReportBody {
@@ -326,8 +352,94 @@ impl From<IndicatorReport> for IndicatorReportBody {
             year: r.year,
             items: r.items.into_iter().map(IndicatorItem::from).collect(),
             unused_online_services: r.unused_online_services.into_iter().map(UnusedServiceItem::from).collect(),
+            open_dossiers: r.open.into(),
         }
     }
+}
+
+/// A short example of an indicator list: two of the nine.
+fn example_items() -> serde_json::Value {
+    json!([
+        {
+            "key": "online_dossier_share", "label": "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "numerator": 41,
+            "denominator": 50, "ratio": 0.82, "target": null, "gap": null, "points": 0.0, "max_points": 0.0
+        },
+        {
+            "key": "satisfaction_share", "label": "Mức độ hài lòng về tiếp nhận, giải quyết TTHC",
+            "numerator": 44, "denominator": 48, "ratio": 0.9167, "target": 0.8, "gap": -0.1167,
+            "points": 6.0, "max_points": 6.0
+        }
+    ])
+}
+
+fn example_by_agency() -> serde_json::Value {
+    json!({
+        "from": "2026-01-01", "to": "2026-11-30", "year": 2026,
+        "agencies": [{
+            "agency_code": "000.17.22.H56", "agency_name": "UBND xã Quảng Phú", "level": "commune",
+            "items": example_items(), "open_dossiers": {"within_deadline": 4, "overdue": 1}
+        }]
+    })
+}
+
+fn example_by_month() -> serde_json::Value {
+    json!({
+        "from": "2026-10-15", "to": "2026-11-30", "level": "province",
+        "months": [
+            {"from": "2026-10-15", "to": "2026-10-31", "year": 2026, "items": example_items(),
+             "open_dossiers": {"within_deadline": 6, "overdue": 0}},
+            {"from": "2026-11-01", "to": "2026-11-30", "year": 2026, "items": example_items(),
+             "open_dossiers": {"within_deadline": 4, "overdue": 1}}
+        ]
+    })
+}
+
+/// One agency's indicators, against the targets of its level.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgencyIndicators {
+    pub agency_code: String,
+    pub agency_name: String,
+    /// The agency's level, whose targets apply.
+    pub level: AgencyLevel,
+    pub items: Vec<IndicatorItem>,
+    pub open_dossiers: OpenDossiers,
+}
+
+/// The indicators of each agency in scope.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = example_by_agency)]
+pub struct IndicatorsByAgency {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The year whose targets apply (that of `to`).
+    pub year: i32,
+    /// By agency code.
+    pub agencies: Vec<AgencyIndicators>,
+}
+
+/// One month's indicators.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MonthIndicators {
+    /// First day of the month, or of the period for its first month.
+    pub from: NaiveDate,
+    /// Last day of the month, or of the period for its last month.
+    pub to: NaiveDate,
+    /// The year whose targets apply.
+    pub year: i32,
+    pub items: Vec<IndicatorItem>,
+    pub open_dossiers: OpenDossiers,
+}
+
+/// The indicators month by month.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = example_by_month)]
+pub struct IndicatorsByMonth {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The level whose targets apply.
+    pub level: AgencyLevel,
+    /// Oldest first.
+    pub months: Vec<MonthIndicators>,
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
@@ -457,6 +569,76 @@ async fn list_indicators(
         return Ok(csv_reply(indicators_csv_body(&report), &format!("chi-so-766_{}_{}.csv", report.from, report.to)));
     }
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// The indicators of each agency in scope — the agency of `agency`, the agencies of `level`, or
+/// every agency — each against the targets of its own level in the year of `to`, with its open
+/// and overdue dossiers at `to`. The same figures as `GET /indicators?agency=…` for each, read
+/// from the aggregates in one pass.
+#[utoipa::path(tag = "indicators", operation_id = "indicators_by_agency", security(()), params(IndicatorQuery),
+    responses(
+        (status = 200, description = "The indicators per agency", body = IndicatorsByAgency),
+        (status = 400, description = "Bad dates, `from` after `to`, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/indicators/by-agency")]
+async fn indicators_by_agency(
+    state: web::Data<AppState>,
+    query: web::Query<IndicatorQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, _) = scope(&state, &query).await?;
+    let agencies = service::indicators_by_agency(&state.db, &filter).await?;
+    Ok(HttpResponse::Ok().json(IndicatorsByAgency {
+        from: filter.from,
+        to: filter.to,
+        year: filter.to.year(),
+        agencies: agencies
+            .into_iter()
+            .map(|a| AgencyIndicators {
+                agency_code: a.agency_code,
+                agency_name: a.agency_name,
+                level: a.report.level,
+                items: a.report.items.into_iter().map(IndicatorItem::from).collect(),
+                open_dossiers: a.report.open.into(),
+            })
+            .collect(),
+    }))
+}
+
+/// The indicators of each calendar month of the period (the first and last month cut to it), at
+/// most 120 months, each against the targets of the level (as in `GET /indicators`) in the
+/// month's year: the figures of `GET /indicators?from=<month's first day>&to=<its last day>`.
+#[utoipa::path(tag = "indicators", operation_id = "indicators_by_month", security(()), params(IndicatorQuery),
+    responses(
+        (status = 200, description = "The indicators per month", body = IndicatorsByMonth),
+        (status = 400, description = "Bad dates, `from` after `to`, more than 120 months, unknown level or agency", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+#[get("/indicators/by-month")]
+async fn indicators_by_month(
+    state: web::Data<AppState>,
+    query: web::Query<IndicatorQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, agency_level) = scope(&state, &query).await?;
+    if service::months_of(filter.from, filter.to).len() > service::MAX_SERIES_MONTHS {
+        let message = format!("the period spans more than {} months", service::MAX_SERIES_MONTHS);
+        return Err(ApiError::validation(vec![field_error("from", &message)]));
+    }
+    let level = filter.level.or(agency_level).unwrap_or(AgencyLevel::Province);
+    let months = service::indicators_by_month(&state.db, &filter, level).await?;
+    Ok(HttpResponse::Ok().json(IndicatorsByMonth {
+        from: filter.from,
+        to: filter.to,
+        level,
+        months: months
+            .into_iter()
+            .map(|m| MonthIndicators {
+                from: m.from,
+                to: m.to,
+                year: m.year,
+                items: m.items.into_iter().map(IndicatorItem::from).collect(),
+                open_dossiers: m.open.into(),
+            })
+            .collect(),
+    }))
 }
 
 /// The indicators as CSV (UTF-8 with a byte-order mark, one row per indicator after a

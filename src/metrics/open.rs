@@ -146,13 +146,24 @@ pub async fn rebuild(txn: &impl ConnectionTrait) -> anyhow::Result<usize> {
     Ok(rows.len())
 }
 
-/// The keys where the snapshot differs from what the dossiers add up to.
+/// The snapshot rows summed over their shards, which the fold may have merged
+/// ([`store::compact_open_records`]), zero sums left out.
+fn without_shards(rows: impl IntoIterator<Item = (OpenKey, OpenCounts)>) -> BTreeMap<OpenKey, OpenCounts> {
+    let mut sums: BTreeMap<OpenKey, OpenCounts> = BTreeMap::new();
+    for (key, counts) in rows {
+        sums.entry(OpenKey { shard: 0, ..key }).or_default().add(&counts);
+    }
+    sums.retain(|_, counts| !counts.is_zero());
+    sums
+}
+
+/// The keys where the snapshot differs from what the dossiers add up to, shards summed.
 ///
 /// # Errors
 /// On storage failure.
 pub async fn check(db: &DatabaseConnection) -> anyhow::Result<Vec<OpenKey>> {
-    let expected = expected(db).await?;
-    let live: BTreeMap<OpenKey, OpenCounts> = all_open_records(db).await?.into_iter().collect();
+    let expected = without_shards(expected(db).await?);
+    let live = without_shards(all_open_records(db).await?);
     let keys: std::collections::BTreeSet<&OpenKey> = expected.keys().chain(live.keys()).collect();
     let zero = OpenCounts::default();
     Ok(keys
@@ -179,18 +190,30 @@ pub struct OpenAtEnd {
     pub overdue: i64,
 }
 
-/// Sums per appointment day (`due_day`, open, resupplied) into [`OpenAtEnd`] for a period ending `to`.
-pub fn at_end(per_due_day: &[(String, i64, i64)], to: NaiveDate) -> OpenAtEnd {
+/// The open dossiers of one agency with one appointment day, as the snapshot sums them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDue {
+    pub agency_code: String,
+    /// `YYYY-MM-DD`, or [`CLOCK_STOPPED`].
+    pub due_day: String,
+    /// Open with at most one supplement request.
+    pub open: i64,
+    /// Open with more than one supplement request.
+    pub resupplied: i64,
+}
+
+/// Sums snapshot rows into [`OpenAtEnd`] for a period ending `to`.
+pub fn at_end<'a>(rows: impl IntoIterator<Item = &'a OpenDue>, to: NaiveDate) -> OpenAtEnd {
     let last_day = to.format("%Y-%m-%d").to_string();
     let mut end = OpenAtEnd::default();
-    for (due_day, open, resupplied) in per_due_day {
+    for row in rows {
         // `YYYY-MM-DD` strings order as the dates do.
-        if *due_day >= last_day {
-            end.within += open;
+        if row.due_day >= last_day {
+            end.within += row.open;
         } else {
-            end.overdue += open;
+            end.overdue += row.open;
         }
-        end.overdue += resupplied;
+        end.overdue += row.resupplied;
     }
     end
 }
@@ -267,12 +290,14 @@ mod tests {
 
     #[test]
     fn at_the_end_of_a_period_an_appointment_on_or_after_its_last_day_is_within() {
-        let per_due_day = [
-            ("2026-12-03".to_owned(), 2, 1),
-            ("2026-12-04".to_owned(), 3, 0),
-            ("2026-12-05".to_owned(), 4, 2),
-            (CLOCK_STOPPED.to_owned(), 5, 0),
-        ];
+        let due = |day: &str, open, resupplied| OpenDue {
+            agency_code: "000.00.14.H56".into(),
+            due_day: day.into(),
+            open,
+            resupplied,
+        };
+        let per_due_day =
+            [due("2026-12-03", 2, 1), due("2026-12-04", 3, 0), due("2026-12-05", 4, 2), due(CLOCK_STOPPED, 5, 0)];
         let end = at_end(&per_due_day, NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
         assert_eq!(end, OpenAtEnd { within: 3 + 4 + 5, overdue: 2 + 1 + 2 });
     }

@@ -422,12 +422,14 @@ async fn replay_all(db: &impl ConnectionTrait) -> anyhow::Result<(Vec<uuid::Uuid
 }
 
 /// Folds the shards of the records of the days before today and the months before this one
-/// (see [`store::compact_records`]); the worker runs it every hour ([`CompactTask`]).
+/// (see [`store::compact_records`]), and those of the open-dossier rows of reception days before
+/// today ([`store::compact_open_records`]); the worker runs it every hour ([`CompactTask`]).
 ///
 /// # Errors
 /// On storage failure.
 pub async fn compact(db: &DatabaseConnection) -> anyhow::Result<u64> {
-    store::compact_records(db, Utc::now().with_timezone(&business_offset()).date_naive()).await
+    let today = Utc::now().with_timezone(&business_offset()).date_naive();
+    Ok(store::compact_records(db, today).await? + store::compact_open_records(db, today).await?)
 }
 
 /// The worker's periodic fold of closed periods' shards ([`compact`]).

@@ -14,6 +14,8 @@ use chrono::{Datelike, NaiveDate};
 use super::domain::{
     fractions, gap, points, ratio, resolution_targets, Indicator, IndicatorFilter, ProcedureFlags, Target,
 };
+use super::open::{OpenAtEnd, OpenDue};
+use super::records::Counters;
 use super::store;
 use crate::catalog::domain::AgencyLevel;
 
@@ -133,6 +135,8 @@ pub struct IndicatorReport {
     pub year: i32,
     pub items: Vec<IndicatorValue>,
     pub unused_online_services: Vec<UnusedService>,
+    /// The open dossiers at the period's last day: within their deadline, and overdue.
+    pub open: OpenAtEnd,
 }
 
 /// The level of an agency, `None` if there is no such agency.
@@ -174,44 +178,220 @@ pub async fn indicators(
     filter: &IndicatorFilter,
     level: AgencyLevel,
 ) -> anyhow::Result<IndicatorReport> {
-    let year = filter.to.year();
-    let sums = store::sum_records_by_procedure(db, filter).await?;
-    let open = super::open::at_end(&store::open_per_due_day(db, filter).await?, filter.to);
-    let catalogue = store::procedure_flags(db, filter).await?;
-    let pairs = store::catalogue_pairs(db, filter).await?;
-    let used: BTreeSet<(String, String)> = store::pairs_received_online(db, filter).await?.into_iter().collect();
-    let targets = list_targets(db, None, Some(level), Some(year)).await?;
-    let offered: BTreeSet<String> = pairs.iter().map(|(_, procedure)| procedure.clone()).collect();
-    let items = fractions(&sums, open, &catalogue, &offered)
+    let period = PeriodFigures::read(db, filter).await?;
+    let targets = applicable_targets(&list_targets(db, None, Some(level), None).await?, level, filter.to.year());
+    Ok(period.report(filter, level, &targets, None))
+}
+
+/// The target of each indicator that applies at `level` in `year`: the one set for the latest
+/// year up to `year`. A resolution's target for a year stays the target after it (100% of
+/// eligible procedures full-online "by 2025" is still owed in 2026) until one is set for a later
+/// year.
+pub fn applicable_targets(targets: &[Target], level: AgencyLevel, year: i32) -> Vec<Target> {
+    Indicator::ALL
         .into_iter()
-        .map(|f| {
-            let r = ratio(f.numerator, f.denominator);
-            let target = targets.iter().find(|t| t.indicator == f.indicator).map(|t| t.target);
-            IndicatorValue {
-                indicator: f.indicator,
-                numerator: f.numerator,
-                denominator: f.denominator,
-                ratio: r,
-                target,
-                gap: gap(target, r),
-                points: points(r, f.indicator.max_points(), f.indicator.scoring_target()),
-                max_points: f.indicator.max_points(),
-            }
+        .filter_map(|indicator| {
+            targets
+                .iter()
+                .filter(|t| t.indicator == indicator && t.level == level && t.year <= year)
+                .max_by_key(|t| t.year)
+                .cloned()
         })
-        .collect();
-    let flags = |code: &str| catalogue.iter().find(|p| p.code == code);
-    let unused_online_services = pairs
+        .collect()
+}
+
+/// One agency's indicators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgencyReport {
+    pub agency_code: String,
+    pub agency_name: String,
+    pub report: IndicatorReport,
+}
+
+/// The indicators of each agency in the filter's scope (its agency, or those of its level, or
+/// all), each against the targets of its own level. One read of the aggregates for all of them.
+///
+/// # Errors
+/// On storage failure or an unknown stored level.
+pub async fn indicators_by_agency(
+    db: &DatabaseConnection,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<AgencyReport>> {
+    let period = PeriodFigures::read(db, filter).await?;
+    let targets = list_targets(db, None, None, None).await?;
+    store::agencies_in_scope(db, filter)
+        .await?
         .into_iter()
-        .filter_map(|(agency_code, procedure_code)| {
-            let p: &ProcedureFlags = flags(&procedure_code)?;
-            let unused = p.offered_online() && !used.contains(&(agency_code.clone(), procedure_code.clone()));
-            unused.then(|| UnusedService {
-                agency_code,
-                procedure_code,
-                procedure_name: p.name.clone(),
-                online_level: p.online_level.clone(),
+        .map(|(code, name, level)| {
+            let level =
+                AgencyLevel::parse(&level).with_context(|| format!("agency {code} has unknown level {level}"))?;
+            let of_level = applicable_targets(&targets, level, filter.to.year());
+            let report = period.report(filter, level, &of_level, Some(&code));
+            Ok(AgencyReport { agency_code: code, agency_name: name, report })
+        })
+        .collect()
+}
+
+/// The calendar months of `[from, to]`, the first and last cut to the period.
+pub fn months_of(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut months = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let next_month = start.with_day(1).and_then(|first| first.checked_add_months(chrono::Months::new(1)));
+        let end = next_month.and_then(|next| next.pred_opt()).map_or(to, |last| last.min(to));
+        months.push((start, end));
+        match end.succ_opt() {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    months
+}
+
+/// The most months one series covers: ten years of a monthly dashboard.
+pub const MAX_SERIES_MONTHS: usize = 120;
+
+/// The indicators of each calendar month of the filter's period (the first and last cut to it),
+/// each against the targets of `level` in its own year: what the dashboard draws over time.
+///
+/// # Errors
+/// On storage failure.
+pub async fn indicators_by_month(
+    db: &DatabaseConnection,
+    filter: &IndicatorFilter,
+    level: AgencyLevel,
+) -> anyhow::Result<Vec<IndicatorReport>> {
+    let targets = list_targets(db, None, Some(level), None).await?;
+    let mut reports = Vec::new();
+    for (from, to) in months_of(filter.from, filter.to) {
+        let month = IndicatorFilter { from, to, ..filter.clone() };
+        let period = PeriodFigures::read(db, &month).await?;
+        let of_year = applicable_targets(&targets, level, to.year());
+        reports.push(period.report(&month, level, &of_year, None));
+    }
+    Ok(reports)
+}
+
+/// What the indicators of one period and scope are computed from, read once and cut per agency.
+struct PeriodFigures {
+    sums: Vec<(store::AgencyProcedure, Counters)>,
+    open: Vec<OpenDue>,
+    catalogue: Vec<ProcedureFlags>,
+    pairs: Vec<store::AgencyProcedure>,
+    used: BTreeSet<store::AgencyProcedure>,
+}
+
+impl PeriodFigures {
+    async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
+        Ok(Self {
+            sums: store::sum_records_by_pair(db, filter).await?,
+            open: store::open_per_due_day(db, filter).await?,
+            catalogue: store::procedure_flags(db, filter).await?,
+            pairs: store::catalogue_pairs(db, filter).await?,
+            used: store::pairs_received_online(db, filter).await?.into_iter().collect(),
+        })
+    }
+
+    /// The report of the whole scope (`agency` `None`) or of one agency in it, against
+    /// `targets` (those of the report's level and year).
+    fn report(
+        &self,
+        filter: &IndicatorFilter,
+        level: AgencyLevel,
+        targets: &[Target],
+        agency: Option<&str>,
+    ) -> IndicatorReport {
+        let in_scope = |code: &str| agency.is_none_or(|a| a == code);
+        let sums = self.sums.iter().filter(|((a, _), _)| in_scope(a)).map(|((_, p), c)| (p.as_str(), c));
+        let open = super::open::at_end(self.open.iter().filter(|o| in_scope(&o.agency_code)), filter.to);
+        let pairs: Vec<&store::AgencyProcedure> = self.pairs.iter().filter(|(a, _)| in_scope(a)).collect();
+        let offered: BTreeSet<String> = pairs.iter().map(|(_, procedure)| procedure.clone()).collect();
+        let items = fractions(sums, open, &self.catalogue, &offered)
+            .into_iter()
+            .map(|f| {
+                let r = ratio(f.numerator, f.denominator);
+                let target = targets.iter().find(|t| t.indicator == f.indicator).map(|t| t.target);
+                IndicatorValue {
+                    indicator: f.indicator,
+                    numerator: f.numerator,
+                    denominator: f.denominator,
+                    ratio: r,
+                    target,
+                    gap: gap(target, r),
+                    points: points(r, f.indicator.max_points(), f.indicator.scoring_target()),
+                    max_points: f.indicator.max_points(),
+                }
             })
-        })
-        .collect();
-    Ok(IndicatorReport { from: filter.from, to: filter.to, level, year, items, unused_online_services })
+            .collect();
+        let flags = |code: &str| self.catalogue.iter().find(|p| p.code == code);
+        let unused_online_services = pairs
+            .into_iter()
+            .filter_map(|pair| {
+                let (agency_code, procedure_code) = pair;
+                let p: &ProcedureFlags = flags(procedure_code)?;
+                let unused = p.offered_online() && !self.used.contains(pair);
+                unused.then(|| UnusedService {
+                    agency_code: agency_code.clone(),
+                    procedure_code: procedure_code.clone(),
+                    procedure_name: p.name.clone(),
+                    online_level: p.online_level.clone(),
+                })
+            })
+            .collect();
+        IndicatorReport {
+            from: filter.from,
+            to: filter.to,
+            level,
+            year: filter.to.year(),
+            items,
+            unused_online_services,
+            open,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn target(indicator: Indicator, level: AgencyLevel, year: i32, target: f64) -> Target {
+        Target { indicator, level, year, target, source: "Nghị quyết".into() }
+    }
+
+    #[test]
+    fn the_target_of_the_latest_year_up_to_the_reports_applies_at_the_reports_level() {
+        use AgencyLevel::{Commune, Province};
+        let targets = [
+            target(Indicator::SatisfactionShare, Province, 2022, 0.85),
+            target(Indicator::SatisfactionShare, Province, 2027, 0.9),
+            target(Indicator::SatisfactionShare, Commune, 2022, 0.8),
+            target(Indicator::DigitisedShare, Province, 2023, 1.0),
+        ];
+        let of = |level, year| -> Vec<(Indicator, i32)> {
+            applicable_targets(&targets, level, year).iter().map(|t| (t.indicator, t.year)).collect()
+        };
+        assert_eq!(of(Province, 2021), []);
+        assert_eq!(of(Province, 2022), [(Indicator::SatisfactionShare, 2022)]);
+        assert_eq!(of(Province, 2026), [(Indicator::DigitisedShare, 2023), (Indicator::SatisfactionShare, 2022)]);
+        assert_eq!(of(Province, 2027), [(Indicator::DigitisedShare, 2023), (Indicator::SatisfactionShare, 2027)]);
+        assert_eq!(of(Commune, 2030), [(Indicator::SatisfactionShare, 2022)]);
+    }
+
+    #[test]
+    fn a_period_splits_into_its_calendar_months_cut_at_both_ends() {
+        assert_eq!(
+            months_of(day(2026, 11, 15), day(2027, 1, 10)),
+            [
+                (day(2026, 11, 15), day(2026, 11, 30)),
+                (day(2026, 12, 1), day(2026, 12, 31)),
+                (day(2027, 1, 1), day(2027, 1, 10)),
+            ]
+        );
+        assert_eq!(months_of(day(2026, 2, 3), day(2026, 2, 3)), [(day(2026, 2, 3), day(2026, 2, 3))]);
+        assert_eq!(months_of(day(2024, 2, 1), day(2024, 2, 29)), [(day(2024, 2, 1), day(2024, 2, 29))]);
+    }
 }

@@ -13,9 +13,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use uuid::Uuid;
 
 use super::domain::{IndicatorFilter, ProcedureFlags};
-use super::open::{OpenCounts, OpenKey};
+use super::open::{OpenCounts, OpenDue, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
+
+/// An (agency code, procedure code) pair.
+pub type AgencyProcedure = (String, String);
 use crate::workflow::domain::DossierState;
 
 /// The facts of a dossier the record rules read.
@@ -377,21 +380,21 @@ fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &s
         .to_owned()
 }
 
-/// The records of the filter's period and scope summed per procedure (every agency, channel,
-/// day and shard added up): one row per procedure, read from the aggregates only — the monthly
-/// rows for the whole months of the period, the daily ones for the days around them.
+/// The records of the filter's period and scope summed per agency and procedure (every channel,
+/// day and shard added up): one row per pair, read from the aggregates only — the monthly rows
+/// for the whole months of the period, the daily ones for the days around them.
 ///
 /// # Errors
 /// On storage failure.
-pub async fn sum_records_by_procedure(
+pub async fn sum_records_by_pair(
     db: &impl ConnectionTrait,
     filter: &IndicatorFilter,
-) -> anyhow::Result<Vec<(String, Counters)>> {
-    let mut sums: BTreeMap<String, Counters> = BTreeMap::new();
+) -> anyhow::Result<Vec<(AgencyProcedure, Counters)>> {
+    let mut sums: BTreeMap<AgencyProcedure, Counters> = BTreeMap::new();
     for (grain, first, last) in segments(filter.from, filter.to) {
         let mut query = records_between(filter, grain, &first, &last);
-        let procedure = Alias::new("procedure_code");
-        query.column(procedure.clone()).group_by_col(procedure);
+        let (agency, procedure) = (Alias::new("agency_code"), Alias::new("procedure_code"));
+        query.column(agency.clone()).column(procedure.clone()).group_by_col(agency).group_by_col(procedure);
         for name in Counters::NAMES {
             // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
             query.expr_as(
@@ -402,12 +405,13 @@ pub async fn sum_records_by_procedure(
         let statement = db.get_database_backend().build(&query);
         let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
         for row in rows {
-            let code: String = row.try_get("", "procedure_code").context("read the procedure code")?;
+            let agency: String = row.try_get("", "agency_code").context("read the agency code")?;
+            let procedure: String = row.try_get("", "procedure_code").context("read the procedure code")?;
             let values = Counters::NAMES
                 .iter()
                 .map(|name| row.try_get::<i64>("", name).with_context(|| format!("read the sum of {name}")))
                 .collect::<anyhow::Result<Vec<i64>>>()?;
-            sums.entry(code).or_default().add(&Counters::from_values(&values));
+            sums.entry((agency, procedure)).or_default().add(&Counters::from_values(&values));
         }
     }
     Ok(sums.into_iter().collect())
@@ -750,21 +754,20 @@ pub async fn open_dossier_facts(db: &impl ConnectionTrait) -> anyhow::Result<Vec
         .collect()
 }
 
-/// The open dossiers of the filter's scope received by its last day, summed per appointment
-/// day: (due day, open, open with more than one supplement request).
+/// The open dossiers of the filter's scope received by its last day, summed per agency and
+/// appointment day.
 ///
 /// # Errors
 /// On storage failure.
-pub async fn open_per_due_day(
-    db: &impl ConnectionTrait,
-    filter: &IndicatorFilter,
-) -> anyhow::Result<Vec<(String, i64, i64)>> {
-    let due_day = Alias::new("due_day");
+pub async fn open_per_due_day(db: &impl ConnectionTrait, filter: &IndicatorFilter) -> anyhow::Result<Vec<OpenDue>> {
+    let (agency, due_day) = (Alias::new("agency_code"), Alias::new("due_day"));
     let mut query = Query::select()
         .from(open_table())
+        .column(agency.clone())
         .column(due_day.clone())
         .and_where(Expr::col(Alias::new("received_day")).lte(filter.to.format("%Y-%m-%d").to_string()))
         .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
+        .group_by_col(agency)
         .group_by_col(due_day)
         .to_owned();
     for name in OPEN_COUNTS {
@@ -773,13 +776,34 @@ pub async fn open_per_due_day(
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("sum the open records")?;
     rows.into_iter()
         .map(|row| {
-            Ok((
-                row.try_get::<String>("", "due_day").context("read due_day")?,
-                row.try_get::<i64>("", "open_dossiers").context("read open_dossiers")?,
-                row.try_get::<i64>("", "open_resupplied").context("read open_resupplied")?,
-            ))
+            Ok(OpenDue {
+                agency_code: row.try_get::<String>("", "agency_code").context("read agency_code")?,
+                due_day: row.try_get::<String>("", "due_day").context("read due_day")?,
+                open: row.try_get::<i64>("", "open_dossiers").context("read open_dossiers")?,
+                resupplied: row.try_get::<i64>("", "open_resupplied").context("read open_resupplied")?,
+            })
         })
         .collect()
+}
+
+/// The agencies of the filter's scope (its agency, or those of its level, or all), by code:
+/// (code, name, level).
+///
+/// # Errors
+/// On storage failure.
+pub async fn agencies_in_scope(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    use agencies::Column as C;
+    let mut query = agencies::Entity::find().select_only().columns([C::Code, C::Name, C::Level]).order_by_asc(C::Code);
+    if let Some(code) = &filter.agency_code {
+        query = query.filter(C::Code.eq(code.as_str()));
+    }
+    if let Some(level) = filter.level {
+        query = query.filter(C::Level.eq(level.as_str()));
+    }
+    query.into_tuple::<(String, String, String)>().all(db).await.context("list the agencies in scope")
 }
 
 /// Adds many records at once, and to their months: multi-row upserts of [`add_to_record`]'s
@@ -861,6 +885,62 @@ pub async fn compact_records(db: &sea_orm::DatabaseConnection, today: NaiveDate)
             }
             txn.commit().await.context("commit folded records")?;
         }
+    }
+    Ok(folded)
+}
+
+/// Folds the open-dossier rows of reception days before `today` into shard 0, as
+/// [`compact_records`] does for the records: only today's receptions need shards against
+/// contention, and the on-time indicator reads every open row of its scope. A dossier of a
+/// folded day that moves later subtracts from its own shard's row, which then holds a negative
+/// count until the next fold; sums over the shards stay right throughout. Returns the rows folded.
+///
+/// # Errors
+/// On storage failure.
+pub async fn compact_open_records(db: &sea_orm::DatabaseConnection, today: NaiveDate) -> anyhow::Result<u64> {
+    let backend = db.get_database_backend();
+    let received_day = Alias::new("received_day");
+    let not_shard_zero = Expr::col(Alias::new("shard")).ne(0);
+    let closed = Query::select()
+        .distinct()
+        .column(received_day.clone())
+        .from(open_table())
+        .and_where(Expr::col(received_day.clone()).lt(today.format("%Y-%m-%d").to_string()))
+        .and_where(not_shard_zero.clone())
+        .to_owned();
+    let days = db.query_all_raw(backend.build(&closed)).await.context("list the open days to fold")?;
+    let mut folded = 0;
+    for row in days {
+        let day: String = row.try_get("", "received_day").context("read the reception day")?;
+        let txn = crate::db::begin_write(db).await.context("begin folding open records")?;
+        let delete = Query::delete()
+            .from_table(open_table())
+            .and_where(Expr::col(received_day.clone()).eq(day.as_str()))
+            .and_where(not_shard_zero.clone())
+            .returning_all()
+            .to_owned();
+        let rows = txn.query_all_raw(backend.build(&delete)).await.context("take the open shards to fold")?;
+        let mut sums: BTreeMap<OpenKey, OpenCounts> = BTreeMap::new();
+        for row in &rows {
+            let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+            let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
+            let key = OpenKey {
+                received_day: day.clone(),
+                due_day: text("due_day")?,
+                agency_code: text("agency_code")?,
+                procedure_code: text("procedure_code")?,
+                channel: text("channel")?,
+                shard: 0,
+            };
+            let counts =
+                OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? };
+            sums.entry(key).or_default().add(&counts);
+        }
+        folded += rows.len() as u64;
+        for (key, counts) in sums.iter().filter(|(_, c)| !c.is_zero()) {
+            add_to_open_record(&txn, key, counts).await?;
+        }
+        txn.commit().await.context("commit folded open records")?;
     }
     Ok(folded)
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::attachments::upload_pdf;
 use crate::fake_portal::FakePortal;
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, step, Session, TestApp, AGENCY_A};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, step, Session, TestApp, AGENCY_A, AGENCY_B};
 use crate::records::{sync_handler, sync_now};
 use motcua::jobs::JobHandler;
 
@@ -635,6 +635,100 @@ async fn the_tracking_book_lists_the_agencys_received_dossiers_for_its_staff_onl
     assert_problem(app.get("/api/v1/desk/tracking-book.csv").await, 401, "identity_unauthenticated").await;
 }
 
+/// Today as the business calendar (Asia/Ho_Chi_Minh) has it.
+fn business_today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap()).date_naive()
+}
+
+/// The figures of a list of indicator items: key → (numerator, denominator, ratio, target).
+fn figures(items: &Value) -> Vec<(String, i64, i64, Value, Value)> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let count = |name: &str| i[name].as_i64().unwrap();
+            (
+                i["key"].as_str().unwrap().to_owned(),
+                count("numerator"),
+                count("denominator"),
+                i["ratio"].clone(),
+                i["target"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_breakdowns_by_agency_and_by_month_give_the_figures_of_the_indicators_of_each() {
+    // Arrange: at agency A one dossier returned online, one open and overdue, one open within
+    // its deadline; agency B has none.
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    app.agency(&desk.admin, AGENCY_B).await;
+    let done = received(&app, &desk, FULL, true).await;
+    resolve_and_return(&app, &desk, &done, "online").await;
+    let late = received(&app, &desk, PARTIAL, false).await;
+    overdue_by(&app, &desk, &late, 72).await;
+    received(&app, &desk, FULL, false).await;
+    let today = business_today();
+    let month_start = today.with_day(1).unwrap();
+    let previous_month = (month_start - chrono::Days::new(1)).with_day(1).unwrap();
+    let period = format!("from={previous_month}&to={today}");
+
+    // Act
+    let by_agency: Value = app.get(&format!("/api/v1/indicators/by-agency?{period}")).await.json().await.unwrap();
+    let by_month: Value = app.get(&format!("/api/v1/indicators/by-month?{period}")).await.json().await.unwrap();
+
+    // Assert: each agency's figures are those of the indicators filtered to it, against its level.
+    let agencies = by_agency["agencies"].as_array().unwrap();
+    let codes: Vec<&str> = agencies.iter().map(|a| a["agency_code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&AGENCY_A) && codes.contains(&AGENCY_B), "{codes:?}");
+    for agency in agencies {
+        let code = agency["agency_code"].as_str().unwrap();
+        let alone: Value = app.get(&format!("/api/v1/indicators?{period}&agency={code}")).await.json().await.unwrap();
+        assert_eq!(figures(&agency["items"]), figures(&alone["items"]), "{code}");
+        assert_eq!(agency["open_dossiers"], alone["open_dossiers"], "{code}");
+        assert_eq!(agency["level"], alone["level"], "{code}");
+    }
+    let a = agencies.iter().find(|a| a["agency_code"] == AGENCY_A).unwrap();
+    assert_eq!(a["open_dossiers"], json!({"within_deadline": 1, "overdue": 1}));
+    assert_eq!(fractions(&json!({"items": a["items"]}))["on_time_share"], (2, 3));
+    let b = agencies.iter().find(|a| a["agency_code"] == AGENCY_B).unwrap();
+    assert!(b["items"].as_array().unwrap().iter().all(|i| i["denominator"] == 0), "{b}");
+    // Each month's figures are those of the indicators of that month alone.
+    let months = by_month["months"].as_array().unwrap();
+    let spans: Vec<(String, String)> =
+        months.iter().map(|m| (m["from"].as_str().unwrap().to_owned(), m["to"].as_str().unwrap().to_owned())).collect();
+    let last_of_previous = (month_start - chrono::Days::new(1)).to_string();
+    assert_eq!(spans, [(previous_month.to_string(), last_of_previous), (month_start.to_string(), today.to_string())]);
+    for month in months {
+        let (from, to) = (month["from"].as_str().unwrap(), month["to"].as_str().unwrap());
+        let alone: Value = app.get(&format!("/api/v1/indicators?from={from}&to={to}")).await.json().await.unwrap();
+        assert_eq!(figures(&month["items"]), figures(&alone["items"]), "{from}");
+        assert_eq!(month["open_dossiers"], alone["open_dossiers"], "{from}");
+    }
+    assert_eq!(fractions(&json!({"items": months[1]["items"]}))["online_dossier_share"], (3, 3));
+}
+
+#[tokio::test]
+async fn a_breakdown_of_an_unknown_agency_or_over_more_than_ten_years_is_a_problem() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let unknown = app.get("/api/v1/indicators/by-agency?agency=000.99.99.H56").await;
+    let too_long = app.get("/api/v1/indicators/by-month?from=2010-01-01&to=2026-11-30").await;
+    let reversed = app.get("/api/v1/indicators/by-month?from=2026-11-30&to=2026-01-01").await;
+
+    // Assert
+    assert_problem(unknown, 400, "validation_failed").await;
+    for response in [too_long, reversed] {
+        let body = assert_problem(response, 400, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "from", "{body}");
+    }
+}
+
 /// The Chromium binary on `PATH`, if any.
 fn chromium() -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -666,8 +760,12 @@ async fn the_dashboard_draws_the_figures_of_the_api_in_a_real_browser() {
     let late = at_desk(&app, &desk, "direct", PARTIAL, "001095007777").await;
     overdue(&app, &desk, &late).await;
     resolve_and_return(&app, &desk, &late, "desk").await;
+    let waiting = received(&app, &desk, FULL, false).await;
+    overdue_by(&app, &desk, &waiting, 72).await;
     let query = format!("?agency={AGENCY_A}");
     let report: Value = app.get(&format!("/api/v1/indicators{query}")).await.json().await.unwrap();
+    let by_month: Value = app.get(&format!("/api/v1/indicators/by-month{query}")).await.json().await.unwrap();
+    let by_agency: Value = app.get(&format!("/api/v1/indicators/by-agency{query}")).await.json().await.unwrap();
 
     // Act: the page as a real browser renders it once its script has fetched the indicators.
     let url = app.url(&format!("/dashboard{query}"));
@@ -705,9 +803,50 @@ async fn the_dashboard_draws_the_figures_of_the_api_in_a_real_browser() {
         assert_eq!(text_after(row, "num target"), percent(&item["target"]), "{key}");
         assert!(row.contains("ratio-bar"), "{key} has its bar");
     }
-    assert_eq!(fractions(&report)["on_time_share"], (1, 2));
-    assert_eq!(text_after(&html, "id=\"late-count\""), "1");
+    assert_eq!(fractions(&report)["on_time_share"], (1, 3));
+    assert_eq!(text_after(&html, "id=\"late-count\""), "2");
+    assert_eq!(report["open_dossiers"], json!({"within_deadline": 0, "overdue": 1}));
+    assert_eq!(text_after(&html, "id=\"overdue-count\""), "1");
+    assert_eq!(text_after(&html, "id=\"within-count\""), "0");
     assert!(html.contains(&format!("data-procedure=\"{UNUSED}\"")), "the unused service is listed");
+    // Over time: a chart per indicator with a point per month that has a ratio, at that ratio.
+    let mut points = 0;
+    for month in by_month["months"].as_array().unwrap() {
+        for item in month["items"].as_array().unwrap() {
+            let key = item["key"].as_str().unwrap();
+            let chart_at = html
+                .find(&format!("class=\"series\" data-key=\"{key}\""))
+                .unwrap_or_else(|| panic!("no chart for {key}"));
+            let chart = &html[chart_at..chart_at + html[chart_at..].find("</figure>").unwrap()];
+            let point = format!("data-month=\"{}\" data-ratio=\"", month["from"].as_str().unwrap());
+            match item["ratio"].as_f64() {
+                Some(ratio) => {
+                    assert!(chart.contains(&format!("{point}{}\"", js_number(ratio))), "{key} {month}: {chart}");
+                    points += 1;
+                }
+                None => assert!(!chart.contains(&point), "{key} has no point where it has no ratio"),
+            }
+        }
+    }
+    assert!(points >= 8, "the current month is drawn for the indicators with a denominator");
+    // Per agency: the agency's row has its ratios and its overdue work.
+    let agency = &by_agency["agencies"][0];
+    let row_at = html.find(&format!("data-agency=\"{AGENCY_A}\"")).expect("a row for the agency");
+    let row = &html[row_at..row_at + html[row_at..].find("</tr>").unwrap()];
+    for item in agency["items"].as_array().unwrap() {
+        let key = item["key"].as_str().unwrap();
+        assert_eq!(text_after(row, &format!("data-key=\"{key}\"")), percent(&item["ratio"]), "{key}");
+    }
+    assert_eq!(text_after(row, "num overdue"), agency["open_dossiers"]["overdue"].to_string());
+}
+
+/// A number as JavaScript's `String(n)` writes it (no `.0` on whole numbers).
+fn js_number(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        value.to_string()
+    }
 }
 
 use calamine::DataType as _;

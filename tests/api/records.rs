@@ -290,6 +290,46 @@ async fn folding_the_shards_of_closed_days_changes_no_indicator_and_the_records_
 }
 
 #[tokio::test]
+async fn folding_the_open_dossiers_of_closed_days_changes_no_indicator_and_later_moves_still_agree() {
+    // Arrange: open dossiers in many shards, one of them assigned and about to be resolved.
+    let app = spawn_app().await;
+    let desk = setup(&app).await;
+    let mut open = Vec::new();
+    for _ in 0..12 {
+        let id = submitted(&app, &desk.citizen, DIRECT).await;
+        step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
+        open.push(id);
+    }
+    let last = open.last().unwrap().clone();
+    step(&app, &desk.clerk, &last, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
+    let before: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    let shards_before = motcua::metrics::open::all_open_records(&db).await.unwrap().len();
+
+    // Act: fold as if today were over, then finish a dossier whose row was folded.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+        .date_naive();
+    let folded = motcua::metrics::store::compact_open_records(&db, tomorrow).await.unwrap();
+    let rows = motcua::metrics::open::all_open_records(&db).await.unwrap();
+    let after_fold: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    let resolve = json!({"action": "resolve", "decision": "approved", "summary": "Đồng ý."});
+    step(&app, &desk.specialist, &last, resolve).await;
+
+    // Assert
+    assert!(shards_before > 1 && folded > 0, "{shards_before} rows, {folded} folded");
+    assert_eq!(rows.len(), 1, "one reception day, agency, procedure, channel and appointment: {rows:?}");
+    assert!(rows.iter().all(|(key, _)| key.shard == 0));
+    assert_eq!(after_fold["items"], before["items"]);
+    assert_eq!(motcua::metrics::open::check(&db).await.unwrap(), [], "the folded snapshot agrees with the dossiers");
+    let live: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    records::recount(&db).await.unwrap();
+    let recounted: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
+    assert_eq!(live["items"], recounted["items"], "after the move, the live figures are those of a recount");
+    assert_eq!(live["open_dossiers"]["within_deadline"], 11);
+}
+
+#[tokio::test]
 async fn three_dossiers_give_exactly_the_counters_checked_by_hand() {
     // Arrange
     let app = spawn_app().await;
