@@ -274,11 +274,11 @@ pub async fn indicators_by_month(
 
 /// What the indicators of one period and scope are computed from, read once and cut per agency.
 struct PeriodFigures {
+    /// Ordered by pair.
     sums: Vec<(store::AgencyProcedure, Counters)>,
     open: Vec<OpenDue>,
     catalogue: Vec<ProcedureFlags>,
     pairs: Vec<store::AgencyProcedure>,
-    used: BTreeSet<store::AgencyProcedure>,
 }
 
 impl PeriodFigures {
@@ -288,8 +288,12 @@ impl PeriodFigures {
             open: store::open_per_due_day(db, filter).await?,
             catalogue: store::procedure_flags(db, filter).await?,
             pairs: store::catalogue_pairs(db, filter).await?,
-            used: store::pairs_received_online(db, filter).await?.into_iter().collect(),
         })
+    }
+
+    /// Whether the pair received an online or national-portal dossier in the period.
+    fn received_online(&self, pair: &store::AgencyProcedure) -> bool {
+        self.sums.binary_search_by(|(p, _)| p.cmp(pair)).is_ok_and(|at| self.sums[at].1.received_online > 0)
     }
 
     /// The report of the whole scope (`agency` `None`) or of one agency in it, against
@@ -329,7 +333,7 @@ impl PeriodFigures {
             .filter_map(|pair| {
                 let (agency_code, procedure_code) = pair;
                 let p: &ProcedureFlags = flags(procedure_code)?;
-                let unused = p.offered_online() && !self.used.contains(pair);
+                let unused = p.offered_online() && !self.received_online(pair);
                 unused.then(|| UnusedService {
                     agency_code: agency_code.clone(),
                     procedure_code: procedure_code.clone(),

@@ -381,7 +381,7 @@ fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &s
 }
 
 /// The records of the filter's period and scope summed per agency and procedure (every channel,
-/// day and shard added up): one row per pair, read from the aggregates only — the monthly rows
+/// day and shard added up): one row per pair, ordered by pair, read from the aggregates only — the monthly rows
 /// for the whole months of the period, the daily ones for the days around them.
 ///
 /// # Errors
@@ -415,36 +415,6 @@ pub async fn sum_records_by_pair(
         }
     }
     Ok(sums.into_iter().collect())
-}
-
-/// The (agency, procedure) pairs of the filter's scope that received an online or
-/// national-portal dossier in the period.
-///
-/// # Errors
-/// On storage failure.
-pub async fn pairs_received_online(
-    db: &impl ConnectionTrait,
-    filter: &IndicatorFilter,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let mut pairs = std::collections::BTreeSet::new();
-    for (grain, first, last) in segments(filter.from, filter.to) {
-        let (agency, procedure) = (Alias::new("agency_code"), Alias::new("procedure_code"));
-        let mut query = records_between(filter, grain, &first, &last);
-        query
-            .column(agency.clone())
-            .column(procedure.clone())
-            .group_by_col(agency)
-            .group_by_col(procedure)
-            .and_having(Expr::expr(Func::sum(Expr::col(Alias::new("received_online")))).gt(0));
-        let statement = db.get_database_backend().build(&query);
-        let rows = db.query_all_raw(statement).await.context("list the pairs that received online dossiers")?;
-        for row in rows {
-            let agency: String = row.try_get("", "agency_code").context("read the agency code")?;
-            let procedure: String = row.try_get("", "procedure_code").context("read the procedure code")?;
-            pairs.insert((agency, procedure));
-        }
-    }
-    Ok(pairs.into_iter().collect())
 }
 
 /// The (agency, procedure) pairs the catalogue assigns within the filter's scope.
