@@ -799,6 +799,43 @@ pub async fn add_to_records(db: &impl ConnectionTrait, rows: &[(RecordKey, Count
     Ok(())
 }
 
+/// The periods before `boundary` (values of `period_column`, which order as their periods do)
+/// that still have rows outside shard 0 in `table`.
+async fn sharded_periods_before(
+    db: &impl ConnectionTrait,
+    table: Alias,
+    period_column: &str,
+    boundary: &str,
+) -> anyhow::Result<Vec<String>> {
+    let period = Alias::new(period_column);
+    let closed = Query::select()
+        .distinct()
+        .column(period.clone())
+        .from(table)
+        .and_where(Expr::col(period).lt(boundary))
+        .and_where(Expr::col(Alias::new("shard")).ne(0))
+        .to_owned();
+    let rows = db.query_all_raw(db.get_database_backend().build(&closed)).await.context("list the periods to fold")?;
+    rows.iter().map(|row| row.try_get::<String>("", period_column).context("read the period")).collect()
+}
+
+/// Deletes the rows of `period` outside shard 0 from `table` and returns them (`DELETE …
+/// RETURNING`), for the caller to add to shard 0 in the same transaction.
+async fn take_shards(
+    txn: &impl ConnectionTrait,
+    table: Alias,
+    period_column: &str,
+    period: &str,
+) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
+    let delete = Query::delete()
+        .from_table(table)
+        .and_where(Expr::col(Alias::new(period_column)).eq(period))
+        .and_where(Expr::col(Alias::new("shard")).ne(0))
+        .returning_all()
+        .to_owned();
+    txn.query_all_raw(txn.get_database_backend().build(&delete)).await.context("take the shards to fold")
+}
+
 /// Folds the shards of the records of closed periods (days before `today`, months before its
 /// month) into shard 0: the sums stay, a query reads a sixteenth of the rows. Shards only spread
 /// the writers of the current day, and nothing but a late national-sync acceptance writes to a
@@ -808,30 +845,12 @@ pub async fn add_to_records(db: &impl ConnectionTrait, rows: &[(RecordKey, Count
 /// # Errors
 /// On storage failure.
 pub async fn compact_records(db: &sea_orm::DatabaseConnection, today: NaiveDate) -> anyhow::Result<u64> {
-    let backend = db.get_database_backend();
     let mut folded = 0;
     for grain in [Grain::Day, Grain::Month] {
         let boundary = grain.period_of(&today.format("%Y-%m-%d").to_string());
-        let period = Alias::new(grain.period_column());
-        let not_shard_zero = Expr::col(Alias::new("shard")).ne(0);
-        let closed = Query::select()
-            .distinct()
-            .column(period.clone())
-            .from(grain.table())
-            .and_where(Expr::col(period.clone()).lt(boundary.as_str()))
-            .and_where(not_shard_zero.clone())
-            .to_owned();
-        let periods = db.query_all_raw(backend.build(&closed)).await.context("list the periods to fold")?;
-        for row in periods {
-            let p: String = row.try_get("", grain.period_column()).context("read the period")?;
+        for p in sharded_periods_before(db, grain.table(), grain.period_column(), &boundary).await? {
             let txn = crate::db::begin_write(db).await.context("begin folding records")?;
-            let delete = Query::delete()
-                .from_table(grain.table())
-                .and_where(Expr::col(period.clone()).eq(p.as_str()))
-                .and_where(not_shard_zero.clone())
-                .returning_all()
-                .to_owned();
-            let rows = txn.query_all_raw(backend.build(&delete)).await.context("take the shards to fold")?;
+            let rows = take_shards(&txn, grain.table(), grain.period_column(), &p).await?;
             let mut sums: BTreeMap<RecordKey, Counters> = BTreeMap::new();
             for row in &rows {
                 let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
@@ -868,28 +887,11 @@ pub async fn compact_records(db: &sea_orm::DatabaseConnection, today: NaiveDate)
 /// # Errors
 /// On storage failure.
 pub async fn compact_open_records(db: &sea_orm::DatabaseConnection, today: NaiveDate) -> anyhow::Result<u64> {
-    let backend = db.get_database_backend();
-    let received_day = Alias::new("received_day");
-    let not_shard_zero = Expr::col(Alias::new("shard")).ne(0);
-    let closed = Query::select()
-        .distinct()
-        .column(received_day.clone())
-        .from(open_table())
-        .and_where(Expr::col(received_day.clone()).lt(today.format("%Y-%m-%d").to_string()))
-        .and_where(not_shard_zero.clone())
-        .to_owned();
-    let days = db.query_all_raw(backend.build(&closed)).await.context("list the open days to fold")?;
+    let today = today.format("%Y-%m-%d").to_string();
     let mut folded = 0;
-    for row in days {
-        let day: String = row.try_get("", "received_day").context("read the reception day")?;
+    for day in sharded_periods_before(db, open_table(), "received_day", &today).await? {
         let txn = crate::db::begin_write(db).await.context("begin folding open records")?;
-        let delete = Query::delete()
-            .from_table(open_table())
-            .and_where(Expr::col(received_day.clone()).eq(day.as_str()))
-            .and_where(not_shard_zero.clone())
-            .returning_all()
-            .to_owned();
-        let rows = txn.query_all_raw(backend.build(&delete)).await.context("take the open shards to fold")?;
+        let rows = take_shards(&txn, open_table(), "received_day", &day).await?;
         let mut sums: BTreeMap<OpenKey, OpenCounts> = BTreeMap::new();
         for row in &rows {
             let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
