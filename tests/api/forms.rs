@@ -35,18 +35,9 @@ async fn setup(app: &TestApp) -> Desk {
 }
 
 async fn submitted(app: &TestApp, citizen: &Session) -> String {
-    let body = json!({"procedure_code": PROCEDURE, "agency_code": AGENCY_A,
-        "form_data": {"applicant_address": "Thôn <Đông> 3, xã Đông Sơn"}});
-    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let form_data = json!({"applicant_address": "Thôn <Đông> 3, xã Đông Sơn"});
+    let id = app.draft(citizen, AGENCY_A, PROCEDURE, form_data).await;
+    app.submit(citizen, &id).await;
     id
 }
 

@@ -43,19 +43,10 @@ async fn setup(app: &TestApp) -> Desk {
 
 /// A dossier at `agency` with the declaration attached, submitted.
 async fn submitted(app: &TestApp, citizen: &Session, agency: &str) -> String {
-    let body = json!({"procedure_code": PROCEDURE, "agency_code": agency,
-        "form_data": {"applicant_address": "Thôn <Đông> 3 & xóm 4, xã Đông Sơn"}});
-    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap().to_owned();
+    let form_data = json!({"applicant_address": "Thôn <Đông> 3 & xóm 4, xã Đông Sơn"});
+    let id = app.draft(citizen, agency, PROCEDURE, form_data).await;
     assert_eq!(upload_pdf(app, citizen, &id, "to_khai").await.status(), 201);
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    app.submit(citizen, &id).await;
     id
 }
 

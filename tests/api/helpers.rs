@@ -114,6 +114,35 @@ impl TestApp {
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
         self.client.post(self.url(path)).json(body).send().await.expect("send request")
     }
+
+    /// A draft of `procedure` at `agency` with `form_data`, filed by `citizen`; its id.
+    pub async fn draft(&self, citizen: &Session, agency: &str, procedure: &str, form_data: Value) -> String {
+        let body = serde_json::json!({"procedure_code": procedure, "agency_code": agency, "form_data": form_data});
+        let response = self.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        let draft: Value = response.json().await.unwrap();
+        draft["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Submits the draft `id` as `citizen`; the submitted dossier.
+    pub async fn submit(&self, citizen: &Session, id: &str) -> Value {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/dossiers/{id}/submit")))
+            .bearer_auth(&citizen.access_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        response.json().await.unwrap()
+    }
+
+    /// The dossier `id` as `who` sees it.
+    pub async fn dossier(&self, who: &Session, id: &str) -> Value {
+        let response = self.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
 }
 
 /// Asserts the response is a problem with this status and code, and returns its body.

@@ -123,28 +123,16 @@ async fn setup(app: &TestApp) -> Desk {
 }
 
 async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
-    let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    app.dossier(who, id).await
 }
 
 /// An online dossier of `procedure`, submitted (with a scanned form if `scanned`).
 async fn online(app: &TestApp, desk: &Desk, procedure: &str, scanned: bool) -> String {
-    let body = json!({"procedure_code": procedure, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
-    let draft: Value =
-        app.post_json_as("/api/v1/dossiers", &body, &desk.citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap().to_owned();
+    let id = app.draft(&desk.citizen, AGENCY_A, procedure, json!({"purpose": "kết hôn"})).await;
     if scanned {
         assert_eq!(upload_pdf(app, &desk.citizen, &id, "to_khai").await.status(), 201);
     }
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&desk.citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    app.submit(&desk.citizen, &id).await;
     id
 }
 

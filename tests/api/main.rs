@@ -6,6 +6,7 @@ mod attachments;
 mod calendar;
 mod catalog;
 mod catalog_import;
+mod desk;
 mod dossiers;
 mod fake_portal;
 mod forms;

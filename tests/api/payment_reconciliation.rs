@@ -98,9 +98,7 @@ async fn setup(app: &TestApp) -> Desk {
 }
 
 async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
-    let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    app.dossier(who, id).await
 }
 
 /// A received dossier asked to pay `amount` đồng; its id.

@@ -5,69 +5,13 @@
 
 use serde_json::{json, Value};
 
+use crate::desk::{dossier, setup, submitted, Desk, APPROVED, DIRECT};
 use crate::helpers::{act, assert_problem, spawn_app_with, step, Session, TestApp, AGENCY_A};
 
-const PROCEDURE: &str = "1.004873";
-const DIRECT_PROCEDURE: &str = "2.000635";
 const PAYMENT_SECRET: &str = "chia-se-voi-cong-thanh-toan";
-
-struct Desk {
-    citizen: Session,
-    clerk: Session,
-    specialist: Session,
-    leader: Session,
-}
 
 async fn app() -> TestApp {
     spawn_app_with(|s| s.payment_hmac_secret = Some(PAYMENT_SECRET.to_owned().into())).await
-}
-
-fn procedure(code: &str, approval_required: bool) -> Value {
-    json!({
-        "code": code, "name": format!("Thủ tục {code}"), "field": "Hộ tịch", "online_level": "full",
-        "eligible_full_online": true, "approval_required": approval_required,
-        "processing_time": {"value": 3, "unit": "working_days"},
-        "fees": [{"name": "Lệ phí", "amount_vnd": 50000}],
-        "documents": [{"key": "to_khai", "name": "Tờ khai", "mandatory": false, "accepted_types": ["application/pdf"], "max_bytes": 1048576}],
-        "result": {"is_document": true, "name": "Giấy xác nhận"},
-        "form_schema": {"type": "object", "properties": {"purpose": {"type": "string"}}, "required": ["purpose"]},
-        "legal_basis": [], "agencies": [AGENCY_A]})
-}
-
-async fn setup(app: &TestApp) -> Desk {
-    let admin = app.admin().await;
-    app.agency(&admin, AGENCY_A).await;
-    for p in [procedure(PROCEDURE, true), procedure(DIRECT_PROCEDURE, false)] {
-        let response = app.post_json_as("/api/v1/admin/procedures", &p, &admin.access_token).await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
-    }
-    Desk {
-        citizen: app.citizen("038095001234").await,
-        clerk: app.staff(&admin, AGENCY_A, &["clerk"]).await,
-        specialist: app.staff(&admin, AGENCY_A, &["specialist"]).await,
-        leader: app.staff(&admin, AGENCY_A, &["leader"]).await,
-    }
-}
-
-async fn submitted(app: &TestApp, citizen: &Session, procedure: &str) -> String {
-    let body = json!({"procedure_code": procedure, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
-    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
-    id
-}
-
-async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
-    let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
 }
 
 fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
@@ -78,7 +22,7 @@ fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
 async fn a_dossier_goes_from_reception_to_a_signed_result_returned_online_and_rated() {
     let app = app().await;
     let desk = setup(&app).await;
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
 
     let assigned = step(&app, &desk.clerk, &id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
@@ -198,8 +142,8 @@ async fn a_dossier_goes_from_reception_to_a_signed_result_returned_online_and_ra
 async fn a_specialist_resolves_directly_only_where_no_approval_is_needed() {
     let app = app().await;
     let desk = setup(&app).await;
-    let needs_approval = submitted(&app, &desk.citizen, PROCEDURE).await;
-    let direct = submitted(&app, &desk.citizen, DIRECT_PROCEDURE).await;
+    let needs_approval = submitted(&app, &desk.citizen, APPROVED).await;
+    let direct = submitted(&app, &desk.citizen, DIRECT).await;
     for id in [&needs_approval, &direct] {
         step(&app, &desk.clerk, id, json!({"action": "receive"})).await;
         step(&app, &desk.clerk, id, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
@@ -210,7 +154,7 @@ async fn a_specialist_resolves_directly_only_where_no_approval_is_needed() {
     assert_eq!(resolved["state"], "resolved");
     assert_eq!(resolved["decision"], "denied");
     let propose = json!({"action": "propose_result", "decision": "approved", "summary": "x"});
-    let direct2 = submitted(&app, &desk.citizen, DIRECT_PROCEDURE).await;
+    let direct2 = submitted(&app, &desk.citizen, DIRECT).await;
     step(&app, &desk.clerk, &direct2, json!({"action": "receive"})).await;
     step(&app, &desk.clerk, &direct2, json!({"action": "assign", "assignee_id": desk.specialist.id})).await;
     assert_problem(act(&app, &desk.specialist, &direct2, propose).await, 400, "validation_failed").await;
@@ -220,7 +164,7 @@ async fn a_specialist_resolves_directly_only_where_no_approval_is_needed() {
 async fn assigning_needs_an_active_specialist_of_the_same_agency() {
     let app = app().await;
     let desk = setup(&app).await;
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
     for who in [desk.clerk.id.clone(), desk.citizen.id.clone(), uuid::Uuid::new_v4().to_string()] {
         let problem = assert_problem(
@@ -241,7 +185,7 @@ async fn assigning_needs_an_active_specialist_of_the_same_agency() {
 async fn the_supplement_loop_pauses_the_clock_and_counts_each_request() {
     let app = app().await;
     let desk = setup(&app).await;
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     let received = step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
     let due_at = time(&received["due_at"]);
 
@@ -300,7 +244,7 @@ fn signed_callback(app: &TestApp, body: &Value, secret: &str, timestamp: i64) ->
 async fn fees_are_paid_online_through_a_signed_callback_or_in_cash_at_the_desk() {
     let app = app().await;
     let desk = setup(&app).await;
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
     let bad_fee = json!({"action": "request_payment", "fees": [{"name": "Lệ phí", "amount": 0}]});
     let problem = assert_problem(act(&app, &desk.clerk, &id, bad_fee).await, 400, "validation_failed").await;
@@ -354,7 +298,7 @@ async fn fees_are_paid_online_through_a_signed_callback_or_in_cash_at_the_desk()
     assert_eq!(confirmations[0]["actor_role"], "payment_provider");
 
     // Cash at the desk.
-    let cash = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let cash = submitted(&app, &desk.citizen, APPROVED).await;
     step(&app, &desk.clerk, &cash, json!({"action": "receive"})).await;
     step(&app, &desk.clerk, &cash, json!({"action": "request_payment", "fees": [{"name": "Lệ phí", "amount": 50000}]}))
         .await;
@@ -369,7 +313,7 @@ async fn fees_are_paid_online_through_a_signed_callback_or_in_cash_at_the_desk()
 async fn a_leader_stops_a_dossier_and_apologises_only_before_the_appointment() {
     let app = app().await;
     let desk = setup(&app).await;
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     let received = step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
     let due_at = time(&received["due_at"]);
     let earlier = (due_at - chrono::TimeDelta::hours(1)).to_rfc3339();
@@ -417,9 +361,9 @@ async fn a_leader_stops_a_dossier_and_apologises_only_before_the_appointment() {
 async fn the_desk_queue_lists_the_agency_soonest_due_first_with_counts() {
     let app = app().await;
     let desk = setup(&app).await;
-    let first = submitted(&app, &desk.citizen, PROCEDURE).await;
-    let second = submitted(&app, &desk.citizen, PROCEDURE).await;
-    let _waiting = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let first = submitted(&app, &desk.citizen, APPROVED).await;
+    let second = submitted(&app, &desk.citizen, APPROVED).await;
+    let _waiting = submitted(&app, &desk.citizen, APPROVED).await;
     step(&app, &desk.clerk, &second, json!({"action": "receive"})).await;
     step(&app, &desk.clerk, &first, json!({"action": "receive"})).await;
     let assigned =
@@ -520,7 +464,7 @@ async fn every_action_not_in_the_table_is_refused_in_every_state_and_changes_not
     // One officer holding every desk role, so that only the state can refuse.
     let officer = app.staff(&admin, AGENCY_A, &["clerk", "specialist", "leader"]).await;
     let bodies = bodies(&desk.specialist.id);
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     let paths: [(&str, Value, &Session); 8] = [
         ("submitted", json!(null), &officer),
         ("received", json!({"action": "receive"}), &officer),
@@ -554,7 +498,7 @@ async fn every_action_not_in_the_table_is_refused_in_every_state_and_changes_not
         );
     }
     // And the wait for a supplement, then the terminal states reached from it.
-    let other = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let other = submitted(&app, &desk.citizen, APPROVED).await;
     step(
         &app,
         &officer,
@@ -580,7 +524,7 @@ async fn every_action_not_in_the_table_is_refused_in_every_state_and_changes_not
 }
 
 fn walk_in(national_id: &str, email: &str, channel: &str) -> Value {
-    json!({"channel": channel, "procedure_code": PROCEDURE, "form_data": {"purpose": "kết hôn"},
+    json!({"channel": channel, "procedure_code": APPROVED, "form_data": {"purpose": "kết hôn"},
         "applicant": {"national_id": national_id, "full_name": "Trần Văn Bình", "email": email, "phone": "0912 345 678"},
         "note": "Nộp trực tiếp tại bộ phận một cửa"})
 }
@@ -714,7 +658,7 @@ async fn a_dossier_is_handed_over_to_a_cooperating_agency_and_back_with_its_time
     app.agency(&admin, crate::helpers::AGENCY_B).await;
     let clerk_b = app.staff(&admin, crate::helpers::AGENCY_B, &["clerk"]).await;
     let specialist_b = app.staff(&admin, crate::helpers::AGENCY_B, &["specialist"]).await;
-    let id = submitted(&app, &desk.citizen, PROCEDURE).await;
+    let id = submitted(&app, &desk.citizen, APPROVED).await;
     let received = step(&app, &desk.clerk, &id, json!({"action": "receive"})).await;
     let due_at = time(&received["due_at"]);
 

@@ -7,68 +7,9 @@ use motcua::jobs::JobHandler;
 use motcua::metrics::records::{self, Counters, RecordKey};
 use serde_json::{json, Value};
 
+use crate::desk::{dossier, setup, submitted, Desk, APPROVED, DIRECT};
 use crate::fake_portal::{FakePortal, PASSWORD as PORTAL_PASSWORD, USERNAME as PORTAL_USERNAME};
 use crate::helpers::{spawn_app, step, Session, TestApp, AGENCY_A};
-
-/// Needs a leader's approval.
-const APPROVED: &str = "1.004873";
-/// The specialist resolves it directly.
-const DIRECT: &str = "2.000635";
-
-struct Desk {
-    citizen: Session,
-    clerk: Session,
-    specialist: Session,
-    leader: Session,
-}
-
-fn procedure(code: &str, approval_required: bool) -> Value {
-    json!({
-        "code": code, "name": format!("Thủ tục {code}"), "field": "Hộ tịch", "online_level": "full",
-        "eligible_full_online": true, "approval_required": approval_required,
-        "processing_time": {"value": 3, "unit": "working_days"},
-        "fees": [{"name": "Lệ phí", "amount_vnd": 50000}],
-        "documents": [{"key": "to_khai", "name": "Tờ khai", "mandatory": false, "accepted_types": ["application/pdf"], "max_bytes": 1048576}],
-        "result": {"is_document": true, "name": "Giấy xác nhận"},
-        "form_schema": {"type": "object", "properties": {"purpose": {"type": "string"}}, "required": ["purpose"]},
-        "legal_basis": [], "agencies": [AGENCY_A]})
-}
-
-async fn setup(app: &TestApp) -> Desk {
-    let admin = app.admin().await;
-    app.agency(&admin, AGENCY_A).await;
-    for p in [procedure(APPROVED, true), procedure(DIRECT, false)] {
-        let response = app.post_json_as("/api/v1/admin/procedures", &p, &admin.access_token).await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
-    }
-    Desk {
-        citizen: app.citizen("038095001234").await,
-        clerk: app.staff(&admin, AGENCY_A, &["clerk"]).await,
-        specialist: app.staff(&admin, AGENCY_A, &["specialist"]).await,
-        leader: app.staff(&admin, AGENCY_A, &["leader"]).await,
-    }
-}
-
-async fn submitted(app: &TestApp, citizen: &Session, procedure: &str) -> String {
-    let body = json!({"procedure_code": procedure, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
-    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
-    id
-}
-
-async fn dossier(app: &TestApp, who: &Session, id: &str) -> Value {
-    let response = app.get_as(&format!("/api/v1/dossiers/{id}"), &who.access_token).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
 
 /// A national-sync job runner pushing to `portal`, run by hand: the test decides which dossier
 /// reaches the national portal when, without a worker's timing.

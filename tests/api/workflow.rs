@@ -39,18 +39,8 @@ async fn setup(app: &TestApp) -> Desk {
 
 /// A submitted dossier: (id, version).
 async fn submitted(app: &TestApp, citizen: &Session) -> (String, i64) {
-    let body = json!({"procedure_code": PROCEDURE, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
-    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
-    let dossier: Value = response.json().await.unwrap();
+    let id = app.draft(citizen, AGENCY_A, PROCEDURE, json!({"purpose": "kết hôn"})).await;
+    let dossier = app.submit(citizen, &id).await;
     (id, dossier["version"].as_i64().unwrap())
 }
 
