@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -61,6 +62,11 @@ pub struct WriteTransaction {
     // writer is let in.
     txn: DatabaseTransaction,
     _turn: Option<OwnedSemaphorePermit>,
+    /// Statements sent inside the transaction and when it began: on SQLite the write lock is
+    /// held for that long, so both are logged at commit (`RUST_LOG=motcua::db=debug`) to see what
+    /// a write costs (BENCHMARKS.md, issue 9).
+    statements: AtomicU32,
+    began: Instant,
 }
 
 impl WriteTransaction {
@@ -69,7 +75,15 @@ impl WriteTransaction {
     /// # Errors
     /// When the commit fails; nothing is written then.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let statements = self.statements.load(Ordering::Relaxed);
+        let began = self.began;
+        self.txn.commit().await?;
+        tracing::debug!(statements, held_us = began.elapsed().as_micros(), "write transaction committed");
+        Ok(())
+    }
+
+    fn count(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Rolls back, then lets the next writer in.
@@ -96,18 +110,22 @@ impl ConnectionTrait for WriteTransaction {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.count();
         self.txn.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.count();
         self.txn.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.count();
         self.txn.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.count();
         self.txn.query_all_raw(stmt).await
     }
 
@@ -126,17 +144,19 @@ impl ConnectionTrait for WriteTransaction {
 /// the busy timeout.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     if db.get_database_backend() != DbBackend::Sqlite {
-        return Ok(WriteTransaction { txn: db.begin().await?, _turn: None });
+        let began = Instant::now();
+        return Ok(WriteTransaction { txn: db.begin().await?, _turn: None, statements: AtomicU32::new(0), began });
     }
     // The turn is taken before a pooled connection, so queued writers do not starve readers.
     let turn = tokio::time::timeout(SQLITE_WRITE_TURN_TIMEOUT, sqlite_write_turns(db).acquire_owned())
         .await
         .map_err(|_| DbErr::Custom("timed out waiting for the SQLite write lock".to_owned()))?
         .map_err(|_| DbErr::Custom("the SQLite write queue is closed".to_owned()))?;
+    let began = Instant::now();
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
     };
     let txn = db.begin_with_options(options).await?;
-    Ok(WriteTransaction { txn, _turn: Some(turn) })
+    Ok(WriteTransaction { txn, _turn: Some(turn), statements: AtomicU32::new(0), began })
 }
