@@ -23,6 +23,7 @@ mod m20261130_000100_create_form_templates;
 mod m20261130_000300_add_national_sync_records;
 mod m20261130_000301_create_open_dossier_records;
 mod m20261130_000302_create_throughput_months;
+mod m20261130_000500_perf_outbox_claim_by_kind;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000300_add_national_sync_records::Migration),
             Box::new(m20261130_000301_create_open_dossier_records::Migration),
             Box::new(m20261130_000302_create_throughput_months::Migration),
+            Box::new(m20261130_000500_perf_outbox_claim_by_kind::Migration),
         ]
     }
 }

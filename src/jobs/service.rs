@@ -97,36 +97,45 @@ pub async fn redrive(db: &DatabaseConnection, id: Uuid) -> Result<Job, JobError>
     Ok(job)
 }
 
-/// Claims the next due job of one of `kinds`: takes a lease until `now + lease` and counts the
-/// attempt, in one short transaction.
+/// Claims up to `max` due jobs of `kinds`: takes a lease until `now + lease` and counts an
+/// attempt of each, in one short transaction.
 ///
 /// # Implementation Notes
 /// PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so any number of workers claim different jobs
 /// without waiting on each other. SQLite: the transaction is IMMEDIATE ([`begin_write`]), so
 /// claims serialise on the write lock; a plain read first keeps an idle worker from taking that
-/// lock on every poll.
+/// lock on every poll. Claiming (and recording, [`record_all`]) a batch rather than one job
+/// costs one commit per batch: on SQLite every commit holds the one write lock, which the
+/// requests queue for, and under a burst of submissions there is one mail per submission.
 pub(super) async fn claim(
     db: &DatabaseConnection,
     kinds: &[&'static str],
     lease: Duration,
-) -> Result<Option<Job>, JobError> {
+    max: u64,
+) -> Result<Vec<Job>, JobError> {
     if kinds.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    if db.get_database_backend() == DbBackend::Sqlite && store::find_claimable(db, kinds, Utc::now()).await?.is_none() {
-        return Ok(None);
+    if db.get_database_backend() == DbBackend::Sqlite
+        && store::find_claimable(db, kinds, Utc::now(), 1).await?.is_empty()
+    {
+        return Ok(Vec::new());
     }
     let txn = begin_write(db).await.context("begin claim")?;
     let now = Utc::now();
-    let Some(mut job) = store::find_claimable(&txn, kinds, now).await? else {
-        return Ok(None);
-    };
-    let lease = chrono::Duration::from_std(lease).context("lease duration")?;
-    job.attempts += 1;
-    job.locked_until = Some(now + lease);
-    store::lease(&txn, job.id, job.attempts, now + lease).await?;
+    let mut jobs = store::find_claimable(&txn, kinds, now, max).await?;
+    if jobs.is_empty() {
+        return Ok(jobs);
+    }
+    let locked_until = now + chrono::Duration::from_std(lease).context("lease duration")?;
+    let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
+    store::lease(&txn, &ids, locked_until).await?;
     txn.commit().await.context("commit claim")?;
-    Ok(Some(job))
+    for job in &mut jobs {
+        job.attempts += 1;
+        job.locked_until = Some(locked_until);
+    }
+    Ok(jobs)
 }
 
 /// Retry and give-up rules of one worker.
@@ -138,29 +147,44 @@ pub struct RetryPolicy {
     pub backoff: Duration,
 }
 
-/// Records how attempt `job.attempts` ended: done, a retry later, or dead.
-pub(super) async fn record(
+/// Records how the attempts `job.attempts` of claimed jobs ended, in one transaction: done, a
+/// retry later, or dead; `None` gives back a job that was not run (the worker is stopping).
+pub(super) async fn record_all(
     db: &DatabaseConnection,
-    job: &Job,
-    outcome: Result<(), JobFailure>,
+    outcomes: &[(Job, Option<Result<(), JobFailure>>)],
     policy: RetryPolicy,
 ) -> Result<(), JobError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
     let now = Utc::now();
-    let finish = match &outcome {
-        Ok(()) => Finish::Done,
-        Err(failure) => {
-            let jitter = rand::random_range(-1.0..=1.0);
-            match after_failure(failure, job.attempts, policy.max_attempts, policy.backoff, jitter) {
-                AfterFailure::RetryIn(delay) => Finish::Retry {
-                    run_at: now + chrono::Duration::from_std(delay).context("retry delay")?,
-                    error: &failure.message,
-                },
-                AfterFailure::Dead => Finish::Dead { error: &failure.message },
+    let mut finishes = Vec::with_capacity(outcomes.len());
+    for (job, outcome) in outcomes {
+        let finish = match outcome {
+            None => Finish::Released,
+            Some(Ok(())) => Finish::Done,
+            Some(Err(failure)) => {
+                let jitter = rand::random_range(-1.0..=1.0);
+                match after_failure(failure, job.attempts, policy.max_attempts, policy.backoff, jitter) {
+                    AfterFailure::RetryIn(delay) => Finish::Retry {
+                        run_at: now + chrono::Duration::from_std(delay).context("retry delay")?,
+                        error: &failure.message,
+                    },
+                    AfterFailure::Dead => Finish::Dead { error: &failure.message },
+                }
             }
+        };
+        finishes.push((job, finish));
+    }
+    let txn = begin_write(db).await.context("begin recording jobs")?;
+    let mut lost = Vec::new();
+    for (job, finish) in finishes {
+        if !store::finish(&txn, job.id, job.attempts, finish, now).await? {
+            lost.push(job);
         }
-    };
-    let applied = store::finish(db, job.id, job.attempts, finish, now).await?;
-    if !applied {
+    }
+    txn.commit().await.context("commit recording jobs")?;
+    for job in lost {
         // The lease ran out and another worker claimed the job again; its attempt owns the row.
         tracing::warn!(job.id = %job.id, job.kind = %job.kind, "job outcome not recorded: the lease was lost");
     }

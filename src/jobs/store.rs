@@ -94,33 +94,34 @@ fn claimable(kinds: &[&'static str], now: DateTime<Utc>) -> Condition {
         .add(Condition::any().add(Column::OrderingKey.is_null()).add(Expr::exists(ahead).not()))
 }
 
-/// The next claimable job, if any. On PostgreSQL the row is locked `FOR UPDATE SKIP LOCKED`, so
-/// concurrent workers pass over it instead of waiting; SQLite has no row locks (its write
-/// transaction already serialises claims) and ignores the clause.
+/// Up to `limit` claimable jobs, oldest due first. On PostgreSQL the rows are locked `FOR UPDATE
+/// SKIP LOCKED`, so concurrent workers pass over them instead of waiting; SQLite has no row locks
+/// (its write transaction already serialises claims) and ignores the clause. Never two jobs with
+/// one ordering key: the later one is behind the earlier, still pending one.
 pub(super) async fn find_claimable(
     db: &impl ConnectionTrait,
     kinds: &[&'static str],
     now: DateTime<Utc>,
-) -> Result<Option<Job>, JobError> {
+    limit: u64,
+) -> Result<Vec<Job>, JobError> {
     let mut query =
-        Entity::find().filter(claimable(kinds, now)).order_by_asc(Column::RunAt).order_by_asc(Column::Id).limit(1);
+        Entity::find().filter(claimable(kinds, now)).order_by_asc(Column::RunAt).order_by_asc(Column::Id).limit(limit);
     if db.get_database_backend() == DbBackend::Postgres {
         query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    query.one(db).await?.map(Job::try_from).transpose()
+    query.all(db).await?.into_iter().map(Job::try_from).collect()
 }
 
-/// Takes the lease and counts the attempt.
+/// Takes the lease of the jobs `ids` and counts an attempt of each, in one statement.
 pub(super) async fn lease(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    attempts: u32,
+    ids: &[Uuid],
     locked_until: DateTime<Utc>,
 ) -> Result<(), JobError> {
     Entity::update_many()
-        .col_expr(Column::Attempts, Expr::value(i32::try_from(attempts).unwrap_or(i32::MAX)))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .col_expr(Column::LockedUntil, Expr::value(Some(locked_until.fixed_offset())))
-        .filter(Column::Id.eq(id))
+        .filter(Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(())
@@ -129,8 +130,15 @@ pub(super) async fn lease(
 /// How a run ended, to record.
 pub(super) enum Finish<'a> {
     Done,
-    Retry { run_at: DateTime<Utc>, error: &'a str },
-    Dead { error: &'a str },
+    Retry {
+        run_at: DateTime<Utc>,
+        error: &'a str,
+    },
+    Dead {
+        error: &'a str,
+    },
+    /// Not run (the worker is stopping): the lease is given back and the attempt not counted.
+    Released,
 }
 
 /// Records the end of attempt `attempts`. The update applies only while the job is still pending
@@ -157,6 +165,8 @@ pub(super) async fn finish(
             .col_expr(Column::State, Expr::value(JobState::Dead.as_str()))
             .col_expr(Column::FinishedAt, Expr::value(Some(now)))
             .col_expr(Column::LastError, Expr::value(Some(error.to_owned()))),
+        Finish::Released => update
+            .col_expr(Column::Attempts, Expr::value(i32::try_from(attempts.saturating_sub(1)).unwrap_or(i32::MAX))),
     };
     let result = update
         .filter(Column::Id.eq(id))

@@ -49,6 +49,8 @@ pub const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long a job already running may take to finish once a stop is requested.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Extra looks after a wake (see the module notes).
+/// Jobs claimed (and recorded) together: one commit each for a whole batch (see `service::claim`).
+const CLAIM_BATCH: u64 = 32;
 const FOLLOW_UPS: [Duration; 3] = [Duration::from_millis(20), Duration::from_millis(100), Duration::from_millis(500)];
 
 /// How the loop runs.
@@ -103,8 +105,12 @@ impl Worker {
     pub async fn run_due(&self, stop: &CancellationToken) -> Result<usize, JobError> {
         let kinds: Vec<&'static str> = self.handlers.keys().copied().collect();
         let mut ran = 0;
-        while !stop.is_cancelled() && self.run_one(&kinds, stop).await? {
-            ran += 1;
+        while !stop.is_cancelled() {
+            let batch = self.run_batch(&kinds, stop).await?;
+            if batch == 0 {
+                break;
+            }
+            ran += batch;
         }
         Ok(ran)
     }
@@ -142,17 +148,29 @@ impl Worker {
         tracing::info!("job worker stopped");
     }
 
-    /// Claims and runs one job; `false` when none is due.
-    async fn run_one(&self, kinds: &[&'static str], stop: &CancellationToken) -> Result<bool, JobError> {
-        let Some(job) = service::claim(&self.db, kinds, LEASE).await? else { return Ok(false) };
-        let outcome = self.execute(&job, stop).await;
-        match &outcome {
-            Ok(()) => tracing::info!(job.id = %job.id, job.kind = %job.kind, attempt = job.attempts, "job done"),
-            Err(failure) => tracing::warn!(job.id = %job.id, job.kind = %job.kind, attempt = job.attempts,
-                error = %failure, permanent = failure.permanent, "job failed"),
+    /// Claims up to [`CLAIM_BATCH`] due jobs, runs them one after another and records how each
+    /// ended; the number run (0 when none was due). Jobs not yet run when a stop is requested
+    /// are given back.
+    async fn run_batch(&self, kinds: &[&'static str], stop: &CancellationToken) -> Result<usize, JobError> {
+        let jobs = service::claim(&self.db, kinds, LEASE, CLAIM_BATCH).await?;
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        let mut ran = 0;
+        for job in jobs {
+            if stop.is_cancelled() {
+                outcomes.push((job, None));
+                continue;
+            }
+            let outcome = self.execute(&job, stop).await;
+            match &outcome {
+                Ok(()) => tracing::info!(job.id = %job.id, job.kind = %job.kind, attempt = job.attempts, "job done"),
+                Err(failure) => tracing::warn!(job.id = %job.id, job.kind = %job.kind, attempt = job.attempts,
+                    error = %failure, permanent = failure.permanent, "job failed"),
+            }
+            ran += 1;
+            outcomes.push((job, Some(outcome)));
         }
-        service::record(&self.db, &job, outcome, self.config.retry).await?;
-        Ok(true)
+        service::record_all(&self.db, &outcomes, self.config.retry).await?;
+        Ok(ran)
     }
 
     async fn execute(&self, job: &Job, stop: &CancellationToken) -> Result<(), JobFailure> {
