@@ -14,8 +14,9 @@ enum OutboxJobs {
 /// The claim's index leads with the kind after the state. A worker claims only the kinds it has
 /// handlers for, and jobs of other kinds can wait by the thousand (national-sync jobs without a
 /// portal URL, BENCHMARKS.md issue 9): on `(state, run_at)` SQLite walked every one of them on
-/// each claim, holding the write lock (5 ms at 13,000 waiting jobs, 0.2 ms on this index).
-/// Replacing the old index rather than adding one leaves SQLite's planner no worse choice.
+/// each claim, holding the write lock (5 ms at 13,000 waiting jobs, 0.2 ms on this index, one
+/// query per kind: `jobs::store::find_claimable`). Replacing the old index rather than adding one
+/// leaves SQLite's planner no worse choice.
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
