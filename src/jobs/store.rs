@@ -124,7 +124,7 @@ pub(super) async fn find_claimable(
             jobs.push(Job::try_from(row)?);
         }
     }
-    jobs.sort_by(|a, b| (a.run_at, a.id).cmp(&(b.run_at, b.id)));
+    jobs.sort_by_key(|j| (j.run_at, j.id));
     jobs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(jobs)
 }
