@@ -214,11 +214,13 @@ async fn every_state_change_reaches_the_portal_in_order_in_the_national_format()
     assert_eq!(received_step["NgayKetThucTheoQuyDinh"].as_str().unwrap().len(), 14);
 
     // The admin's view, and the count behind the 766 sync indicator: the job records its success
-    // (and the indicator's counter) in a transaction after the portal's answer, so wait for it.
+    // (and the indicator's counter) in a transaction after the portal's answer, and the worker
+    // records the job done after that (with the rest of its batch), so wait for both.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let states = loop {
         let states = sync_states(&app, &desk.admin, "").await;
-        if states["items"][0]["last_status"] == 10 || tokio::time::Instant::now() > deadline {
+        let item = &states["items"][0];
+        if (item["last_status"] == 10 && item["pending_jobs"] == 0) || tokio::time::Instant::now() > deadline {
             break states;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
