@@ -48,9 +48,9 @@ pub const LEASE: Duration = Duration::from_secs(600);
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long a job already running may take to finish once a stop is requested.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-/// Extra looks after a wake (see the module notes).
 /// Jobs claimed (and recorded) together: one commit each for a whole batch (see `service::claim`).
 const CLAIM_BATCH: u64 = 32;
+/// Extra looks after a wake (see the module notes).
 const FOLLOW_UPS: [Duration; 3] = [Duration::from_millis(20), Duration::from_millis(100), Duration::from_millis(500)];
 
 /// How the loop runs.
@@ -149,14 +149,16 @@ impl Worker {
     }
 
     /// Claims up to [`CLAIM_BATCH`] due jobs, runs them one after another and records how each
-    /// ended; the number run (0 when none was due). Jobs not yet run when a stop is requested
-    /// are given back.
+    /// ended; the number run (0 when none was due). Jobs not yet run when a stop is requested,
+    /// or when one more run could outlast the batch's lease (another worker may then claim the
+    /// job again), are given back.
     async fn run_batch(&self, kinds: &[&'static str], stop: &CancellationToken) -> Result<usize, JobError> {
         let jobs = service::claim(&self.db, kinds, LEASE, CLAIM_BATCH).await?;
+        let claimed_at = std::time::Instant::now();
         let mut outcomes = Vec::with_capacity(jobs.len());
         let mut ran = 0;
         for job in jobs {
-            if stop.is_cancelled() {
+            if stop.is_cancelled() || claimed_at.elapsed() + RUN_TIMEOUT >= LEASE {
                 outcomes.push((job, None));
                 continue;
             }
