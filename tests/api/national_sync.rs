@@ -69,18 +69,8 @@ async fn setup(app: &TestApp) -> Desk {
 
 /// Submits a new dossier; returns it.
 async fn submit(app: &TestApp, citizen: &Session) -> Value {
-    let body = json!({"procedure_code": PROCEDURE, "agency_code": AGENCY_A, "form_data": {"purpose": "kết hôn"}});
-    let draft: Value = app.post_json_as("/api/v1/dossiers", &body, &citizen.access_token).await.json().await.unwrap();
-    let id = draft["id"].as_str().unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{id}/submit")))
-        .bearer_auth(&citizen.access_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
-    response.json().await.unwrap()
+    let id = app.draft(citizen, AGENCY_A, PROCEDURE, json!({"purpose": "kết hôn"})).await;
+    app.submit(citizen, &id).await
 }
 
 /// `yyyyMMddHHmmss` in Asia/Ho_Chi_Minh of an RFC 3339 time.
