@@ -98,7 +98,7 @@ pub async fn generate(db: &DatabaseConnection, plan: Plan) -> anyhow::Result<Gen
                 pending_records.entry(key).or_default().add(&counters);
             }
             if let Some((key, counts)) = dossier.open {
-                // Rows of days before today folded, as `records::compact` would leave them.
+                // Rows of days before today folded, today's left sharded (see `write_records`).
                 let shard = if key.received_day < today_key { 0 } else { key.shard };
                 open_rows.entry(OpenKey { shard, ..key }).or_default().add(&counts);
             }
@@ -216,8 +216,9 @@ async fn insert_dossiers(db: &impl ConnectionTrait, rows: Vec<dossiers::ActiveMo
     Ok(())
 }
 
-/// Writes records, those of the days before `today` already folded into shard 0 as
-/// [`records::compact`] would leave them.
+/// Writes records, those of the days before `today` folded into shard 0 as [`records::compact`]
+/// leaves them, today's left in their shards as if written since the last fold (the most rows an
+/// indicator query then reads).
 async fn write_records(
     db: &impl ConnectionTrait,
     records: &BTreeMap<RecordKey, Counters>,

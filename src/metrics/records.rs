@@ -421,15 +421,13 @@ async fn replay_all(db: &impl ConnectionTrait) -> anyhow::Result<(Vec<uuid::Uuid
     Ok((ids, records))
 }
 
-/// Folds the shards of the records of the days before today and the months before this one
-/// (see [`store::compact_records`]), and those of the open-dossier rows of reception days before
-/// today ([`store::compact_open_records`]); the worker runs it every hour ([`CompactTask`]).
+/// Folds the shards of the records (see [`store::compact_records`]) and of the open-dossier rows
+/// ([`store::compact_open_records`]) into shard 0; the worker runs it every hour ([`CompactTask`]).
 ///
 /// # Errors
 /// On storage failure.
 pub async fn compact(db: &DatabaseConnection) -> anyhow::Result<u64> {
-    let today = Utc::now().with_timezone(&business_offset()).date_naive();
-    Ok(store::compact_records(db, today).await? + store::compact_open_records(db, today).await?)
+    Ok(store::compact_records(db).await? + store::compact_open_records(db).await?)
 }
 
 /// The worker's periodic fold of closed periods' shards ([`compact`]).

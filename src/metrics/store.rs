@@ -799,23 +799,16 @@ pub async fn add_to_records(db: &impl ConnectionTrait, rows: &[(RecordKey, Count
     Ok(())
 }
 
-/// The periods before `boundary` (values of `period_column`, which order as their periods do)
-/// that still have rows outside shard 0 in `table`.
-async fn sharded_periods_before(
-    db: &impl ConnectionTrait,
-    table: Alias,
-    period_column: &str,
-    boundary: &str,
-) -> anyhow::Result<Vec<String>> {
+/// The periods (values of `period_column`) that have rows outside shard 0 in `table`.
+async fn sharded_periods(db: &impl ConnectionTrait, table: Alias, period_column: &str) -> anyhow::Result<Vec<String>> {
     let period = Alias::new(period_column);
-    let closed = Query::select()
+    let sharded = Query::select()
         .distinct()
-        .column(period.clone())
+        .column(period)
         .from(table)
-        .and_where(Expr::col(period).lt(boundary))
         .and_where(Expr::col(Alias::new("shard")).ne(0))
         .to_owned();
-    let rows = db.query_all_raw(db.get_database_backend().build(&closed)).await.context("list the periods to fold")?;
+    let rows = db.query_all_raw(db.get_database_backend().build(&sharded)).await.context("list the periods to fold")?;
     rows.iter().map(|row| row.try_get::<String>("", period_column).context("read the period")).collect()
 }
 
@@ -836,19 +829,19 @@ async fn take_shards(
     txn.query_all_raw(txn.get_database_backend().build(&delete)).await.context("take the shards to fold")
 }
 
-/// Folds the shards of the records of closed periods (days before `today`, months before its
-/// month) into shard 0: the sums stay, a query reads a sixteenth of the rows. Shards only spread
-/// the writers of the current day, and nothing but a late national-sync acceptance writes to a
-/// closed day. One transaction per period; the rows are taken by `DELETE … RETURNING`, so a
-/// write that lands meanwhile is either in what was deleted or in a row left for the next fold.
+/// Folds the shards of the records of every day and month into shard 0: the sums stay, a query
+/// reads a sixteenth of the rows. Shards spread concurrent writers over rows so they do not
+/// queue on one row's lock; after a fold the writers of the current day and month recreate the
+/// shard rows they touch, until the next fold (hourly: [`super::records::CompactTask`]). One
+/// transaction per period; the rows are taken by `DELETE … RETURNING`, so a write that lands
+/// meanwhile is either in what was deleted or in a row left for the next fold.
 ///
 /// # Errors
 /// On storage failure.
-pub async fn compact_records(db: &sea_orm::DatabaseConnection, today: NaiveDate) -> anyhow::Result<u64> {
+pub async fn compact_records(db: &sea_orm::DatabaseConnection) -> anyhow::Result<u64> {
     let mut folded = 0;
     for grain in [Grain::Day, Grain::Month] {
-        let boundary = grain.period_of(&today.format("%Y-%m-%d").to_string());
-        for p in sharded_periods_before(db, grain.table(), grain.period_column(), &boundary).await? {
+        for p in sharded_periods(db, grain.table(), grain.period_column()).await? {
             let txn = crate::db::begin_write(db).await.context("begin folding records")?;
             let rows = take_shards(&txn, grain.table(), grain.period_column(), &p).await?;
             let mut sums: BTreeMap<RecordKey, Counters> = BTreeMap::new();
@@ -878,18 +871,16 @@ pub async fn compact_records(db: &sea_orm::DatabaseConnection, today: NaiveDate)
     Ok(folded)
 }
 
-/// Folds the open-dossier rows of reception days before `today` into shard 0, as
-/// [`compact_records`] does for the records: only today's receptions need shards against
-/// contention, and the on-time indicator reads every open row of its scope. A dossier of a
-/// folded day that moves later subtracts from its own shard's row, which then holds a negative
+/// Folds the open-dossier rows of every reception day into shard 0, as [`compact_records`] does
+/// for the records: the on-time indicator reads every open row of its scope. A dossier of a
+/// folded row that moves later subtracts from its own shard's row, which then holds a negative
 /// count until the next fold; sums over the shards stay right throughout. Returns the rows folded.
 ///
 /// # Errors
 /// On storage failure.
-pub async fn compact_open_records(db: &sea_orm::DatabaseConnection, today: NaiveDate) -> anyhow::Result<u64> {
-    let today = today.format("%Y-%m-%d").to_string();
+pub async fn compact_open_records(db: &sea_orm::DatabaseConnection) -> anyhow::Result<u64> {
     let mut folded = 0;
-    for day in sharded_periods_before(db, open_table(), "received_day", &today).await? {
+    for day in sharded_periods(db, open_table(), "received_day").await? {
         let txn = crate::db::begin_write(db).await.context("begin folding open records")?;
         let rows = take_shards(&txn, open_table(), "received_day", &day).await?;
         let mut sums: BTreeMap<OpenKey, OpenCounts> = BTreeMap::new();
