@@ -430,7 +430,7 @@ pub async fn compact(db: &DatabaseConnection) -> anyhow::Result<u64> {
     Ok(store::compact_records(db).await? + store::compact_open_records(db).await?)
 }
 
-/// The worker's periodic fold of closed periods' shards ([`compact`]).
+/// The worker's hourly fold of the shards ([`compact`]).
 pub struct CompactTask;
 
 impl crate::jobs::PeriodicTask for CompactTask {
