@@ -148,7 +148,7 @@ pub async fn rebuild(txn: &impl ConnectionTrait) -> anyhow::Result<usize> {
 
 /// The snapshot rows summed over their shards, which the fold may have merged
 /// ([`store::compact_open_records`]), zero sums left out.
-fn without_shards(rows: impl IntoIterator<Item = (OpenKey, OpenCounts)>) -> BTreeMap<OpenKey, OpenCounts> {
+pub fn without_shards(rows: impl IntoIterator<Item = (OpenKey, OpenCounts)>) -> BTreeMap<OpenKey, OpenCounts> {
     let mut sums: BTreeMap<OpenKey, OpenCounts> = BTreeMap::new();
     for (key, counts) in rows {
         sums.entry(OpenKey { shard: 0, ..key }).or_default().add(&counts);

@@ -450,7 +450,7 @@ impl crate::jobs::PeriodicTask for CompactTask {
 }
 
 /// The records summed over their shards, which [`compact`] may have folded.
-fn without_shards(records: impl IntoIterator<Item = (RecordKey, Counters)>) -> BTreeMap<RecordKey, Counters> {
+pub fn without_shards(records: impl IntoIterator<Item = (RecordKey, Counters)>) -> BTreeMap<RecordKey, Counters> {
     let mut sums: BTreeMap<RecordKey, Counters> = BTreeMap::new();
     for (key, counters) in records {
         sums.entry(RecordKey { shard: 0, ..key }).or_default().add(&counters);

@@ -16,10 +16,10 @@ use super::domain::{IndicatorFilter, ProcedureFlags};
 use super::open::{OpenCounts, OpenDue, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
+use crate::workflow::domain::DossierState;
 
 /// An (agency code, procedure code) pair.
 pub type AgencyProcedure = (String, String);
-use crate::workflow::domain::DossierState;
 
 /// The facts of a dossier the record rules read.
 ///
@@ -666,24 +666,28 @@ pub async fn all_open_records(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(
     }
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("read the open records")?;
     let mut records = Vec::with_capacity(rows.len());
-    for row in rows {
-        let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
-        let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
-        let counts = OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? };
-        if counts.is_zero() {
-            continue;
+    for row in &rows {
+        let (key, counts) = open_record(row)?;
+        if !counts.is_zero() {
+            records.push((key, counts));
         }
-        let key = OpenKey {
-            received_day: text("received_day")?,
-            due_day: text("due_day")?,
-            agency_code: text("agency_code")?,
-            procedure_code: text("procedure_code")?,
-            channel: text("channel")?,
-            shard: row.try_get::<i16>("", "shard").context("read shard")?,
-        };
-        records.push((key, counts));
     }
     Ok(records)
+}
+
+/// One open-dossier row as its key and counts.
+fn open_record(row: &sea_orm::QueryResult) -> anyhow::Result<(OpenKey, OpenCounts)> {
+    let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+    let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
+    let key = OpenKey {
+        received_day: text("received_day")?,
+        due_day: text("due_day")?,
+        agency_code: text("agency_code")?,
+        procedure_code: text("procedure_code")?,
+        channel: text("channel")?,
+        shard: row.try_get::<i16>("", "shard").context("read shard")?,
+    };
+    Ok((key, OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? }))
 }
 
 /// The facts of every dossier received, unfinished and with an appointment (one query).
@@ -885,19 +889,8 @@ pub async fn compact_open_records(db: &sea_orm::DatabaseConnection) -> anyhow::R
         let rows = take_shards(&txn, open_table(), "received_day", &day).await?;
         let mut sums: BTreeMap<OpenKey, OpenCounts> = BTreeMap::new();
         for row in &rows {
-            let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
-            let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
-            let key = OpenKey {
-                received_day: day.clone(),
-                due_day: text("due_day")?,
-                agency_code: text("agency_code")?,
-                procedure_code: text("procedure_code")?,
-                channel: text("channel")?,
-                shard: 0,
-            };
-            let counts =
-                OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? };
-            sums.entry(key).or_default().add(&counts);
+            let (key, counts) = open_record(row)?;
+            sums.entry(OpenKey { shard: 0, ..key }).or_default().add(&counts);
         }
         folded += rows.len() as u64;
         for (key, counts) in sums.iter().filter(|(_, c)| !c.is_zero()) {
