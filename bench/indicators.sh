@@ -5,7 +5,10 @@
 # Usage: bench/indicators.sh sqlite|postgres
 #   COUNTS="1000000 10000000" (dossiers generated, one fresh database each)  DAYS=365 (spread)
 #   DURATION=10 (seconds per filter)  CONNECTIONS=2 (wrk connections: latency, not throughput)
-#   SEED=766
+#   SEED=766  KEEP_DB=1 (keep each generated database and print its URL)
+#   REUSE_DB=<database URL> (measure a database kept by KEEP_DB=1 instead of generating one:
+#   migrated first, so a later schema change is measured on the same dossiers; COUNTS then only
+#   labels the rows)
 # Needs wrk, curl, python3 and psql (the PostgreSQL run: a server reachable as
 # $PGUSER@$PGHOST:$PGPORT, default postgres@127.0.0.1:5432).
 #
@@ -56,6 +59,11 @@ stop_server() {
 }
 
 drop_database() {
+  if [[ -n "${KEEP_DB:-}" || -n "${REUSE_DB:-}" ]]; then
+    echo "   kept: $url"
+    BENCH_DB=""
+    return
+  fi
   if [[ -n "$BENCH_DB" ]]; then
     psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   fi
@@ -66,33 +74,46 @@ bench_machine
 echo "== backend: $BACKEND, counts: $COUNTS, $DAYS days, $CONNECTIONS connections, ${DURATION}s per filter"
 declare -a SUMMARY=()
 for COUNT in $COUNTS; do
-  case "$BACKEND" in
-    sqlite) BENCH_DB=""; url="sqlite://$WORK/motcua.db?mode=rwc" ;;
-    postgres)
-      BENCH_DB="motcua_bench_$(date +%s)_$$_$RANDOM"
-      psql -q -d postgres -c "CREATE DATABASE \"$BENCH_DB\"" >/dev/null
-      url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB" ;;
-  esac
+  if [[ -n "${REUSE_DB:-}" ]]; then
+    BENCH_DB=""; url="$REUSE_DB"
+  else
+    case "$BACKEND" in
+      sqlite)
+        # A kept file lives outside the work directory, which is removed at the end.
+        file="$WORK/motcua.db"
+        [[ -n "${KEEP_DB:-}" ]] && file="${BENCH_TMP:-/var/tmp}/motcua-indicators-$COUNT-$$.db"
+        BENCH_DB=""; url="sqlite://$file?mode=rwc" ;;
+      postgres)
+        BENCH_DB="motcua_bench_$(date +%s)_$$_$RANDOM"
+        psql -q -d postgres -c "CREATE DATABASE \"$BENCH_DB\"" >/dev/null
+        url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB" ;;
+    esac
+  fi
   export MOTCUA_DATABASE_URL="$url" MOTCUA_DATA_DIR="$WORK/data" MOTCUA_LISTEN="127.0.0.1:$PORT"
   export MOTCUA_PUBLIC_URL="$BASE" RUST_LOG="${RUST_LOG:-warn}"
   "$BIN" migrate >/dev/null
-  "$BIN" seed-demo >/dev/null
-  echo "== $COUNT dossiers: generating (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  started=$(date +%s.%N)
-  RUST_LOG=info "$BIN" generate-dossiers --count "$COUNT" --seed "$SEED" --days "$DAYS"
-  generated_s=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.0f}')" "$started" "$(date +%s.%N)")
-  echo "   generated in ${generated_s}s (load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  if [[ -n "${REUSE_DB:-}" ]]; then
+    echo "== $COUNT dossiers: reusing $url"
+  else
+    "$BIN" seed-demo >/dev/null
+    echo "== $COUNT dossiers: generating (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+    started=$(date +%s.%N)
+    RUST_LOG=info "$BIN" generate-dossiers --count "$COUNT" --seed "$SEED" --days "$DAYS"
+    generated_s=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.0f}')" "$started" "$(date +%s.%N)")
+    echo "   generated in ${generated_s}s (load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  fi
   case "$BACKEND" in
     sqlite)
-      size=$(du -h "$WORK/motcua.db" | cut -f1)
+      file="${url#sqlite://}"; file="${file%%\?*}"
+      size=$(du -h "$file" | cut -f1)
       records=$(python3 -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-print(', '.join('%s %s' % (db.execute('select count(*) from ' + t).fetchone()[0], t) for t in ('throughput_records', 'throughput_months', 'open_dossier_records')))" "$WORK/motcua.db") ;;
+print(', '.join('%s %s' % (db.execute('select count(*) from ' + t).fetchone()[0], t) for t in ('throughput_records', 'throughput_pair_months', 'open_dossier_records')))" "$file") ;;
     postgres)
-      size=$(psql -tA -d "$BENCH_DB" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
-      psql -q -d "$BENCH_DB" -c "VACUUM ANALYZE" >/dev/null
-      records=$(psql -tA -d "$BENCH_DB" -c "SELECT (SELECT count(*) FROM throughput_records) || ' throughput_records, ' || (SELECT count(*) FROM throughput_months) || ' throughput_months, ' || (SELECT count(*) FROM open_dossier_records) || ' open_dossier_records'") ;;
+      size=$(psql -tA -d "$url" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
+      psql -q -d "$url" -c "VACUUM ANALYZE" >/dev/null
+      records=$(psql -tA -d "$url" -c "SELECT (SELECT count(*) FROM throughput_records) || ' throughput_records, ' || (SELECT count(*) FROM throughput_pair_months) || ' throughput_pair_months, ' || (SELECT count(*) FROM open_dossier_records) || ' open_dossier_records'") ;;
   esac
   echo "   database: $size; rows: $records"
   "$BIN" serve >"$WORK/server.log" 2>&1 &

@@ -179,8 +179,9 @@ pub async fn indicators(
     level: AgencyLevel,
 ) -> anyhow::Result<IndicatorReport> {
     let period = PeriodFigures::read(db, filter).await?;
+    let catalogue = Catalogue::read(db, filter).await?;
     let targets = applicable_targets(&list_targets(db, None, Some(level), None).await?, level, filter.to.year());
-    Ok(period.report(filter, level, &targets, None))
+    Ok(period.report(&catalogue, filter, level, &targets, None))
 }
 
 /// The target of each indicator that applies at `level` in `year`: the one set for the latest
@@ -218,6 +219,7 @@ pub async fn indicators_by_agency(
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<AgencyReport>> {
     let period = PeriodFigures::read(db, filter).await?;
+    let catalogue = Catalogue::read(db, filter).await?;
     let targets = list_targets(db, None, None, None).await?;
     store::agencies_in_scope(db, filter)
         .await?
@@ -226,7 +228,7 @@ pub async fn indicators_by_agency(
             let level =
                 AgencyLevel::parse(&level).with_context(|| format!("agency {code} has unknown level {level}"))?;
             let of_level = applicable_targets(&targets, level, filter.to.year());
-            let report = period.report(filter, level, &of_level, Some(&code));
+            let report = period.report(&catalogue, filter, level, &of_level, Some(&code));
             Ok(AgencyReport { agency_code: code, agency_name: name, report })
         })
         .collect()
@@ -253,6 +255,8 @@ pub const MAX_SERIES_MONTHS: usize = 120;
 
 /// The indicators of each calendar month of the filter's period (the first and last cut to it),
 /// each against the targets of `level` in its own year: what the dashboard draws over time.
+/// The same figures as one indicator query per month, read in a handful of statements for all
+/// the months.
 ///
 /// # Errors
 /// On storage failure.
@@ -261,15 +265,33 @@ pub async fn indicators_by_month(
     filter: &IndicatorFilter,
     level: AgencyLevel,
 ) -> anyhow::Result<Vec<IndicatorReport>> {
+    let months = months_of(filter.from, filter.to);
+    let sums = store::sum_records_by_month_and_pair(db, filter, &months).await?;
+    let open = store::open_per_due_day_by_month(db, filter, &months).await?;
+    let catalogue = Catalogue::read(db, filter).await?;
     let targets = list_targets(db, None, Some(level), None).await?;
-    let mut reports = Vec::new();
-    for (from, to) in months_of(filter.from, filter.to) {
-        let month = IndicatorFilter { from, to, ..filter.clone() };
-        let period = PeriodFigures::read(db, &month).await?;
-        let of_year = applicable_targets(&targets, level, to.year());
-        reports.push(period.report(&month, level, &of_year, None));
+    Ok(months
+        .into_iter()
+        .zip(sums.into_iter().zip(open))
+        .map(|((from, to), (sums, open))| {
+            let month = IndicatorFilter { from, to, ..filter.clone() };
+            let of_year = applicable_targets(&targets, level, to.year());
+            PeriodFigures { sums, open }.report(&catalogue, &month, level, &of_year, None)
+        })
+        .collect())
+}
+
+/// The catalogue of a scope, whatever the period: the procedures' indicator flags and the
+/// (agency, procedure) pairs it assigns.
+struct Catalogue {
+    flags: Vec<ProcedureFlags>,
+    pairs: Vec<store::AgencyProcedure>,
+}
+
+impl Catalogue {
+    async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
+        Ok(Self { flags: store::procedure_flags(db, filter).await?, pairs: store::catalogue_pairs(db, filter).await? })
     }
-    Ok(reports)
 }
 
 /// What the indicators of one period and scope are computed from, read once and cut per agency.
@@ -277,8 +299,6 @@ struct PeriodFigures {
     /// Ordered by pair.
     sums: Vec<(store::AgencyProcedure, Counters)>,
     open: Vec<OpenDue>,
-    catalogue: Vec<ProcedureFlags>,
-    pairs: Vec<store::AgencyProcedure>,
 }
 
 impl PeriodFigures {
@@ -286,8 +306,6 @@ impl PeriodFigures {
         Ok(Self {
             sums: store::sum_records_by_pair(db, filter).await?,
             open: store::open_per_due_day(db, filter).await?,
-            catalogue: store::procedure_flags(db, filter).await?,
-            pairs: store::catalogue_pairs(db, filter).await?,
         })
     }
 
@@ -300,6 +318,7 @@ impl PeriodFigures {
     /// `targets` (those of the report's level and year).
     fn report(
         &self,
+        catalogue: &Catalogue,
         filter: &IndicatorFilter,
         level: AgencyLevel,
         targets: &[Target],
@@ -308,9 +327,9 @@ impl PeriodFigures {
         let in_scope = |code: &str| agency.is_none_or(|a| a == code);
         let sums = self.sums.iter().filter(|((a, _), _)| in_scope(a)).map(|((_, p), c)| (p.as_str(), c));
         let open = super::open::at_end(self.open.iter().filter(|o| in_scope(&o.agency_code)), filter.to);
-        let pairs: Vec<&store::AgencyProcedure> = self.pairs.iter().filter(|(a, _)| in_scope(a)).collect();
+        let pairs: Vec<&store::AgencyProcedure> = catalogue.pairs.iter().filter(|(a, _)| in_scope(a)).collect();
         let offered: BTreeSet<String> = pairs.iter().map(|(_, procedure)| procedure.clone()).collect();
-        let items = fractions(sums, open, &self.catalogue, &offered)
+        let items = fractions(sums, open, &catalogue.flags, &offered)
             .into_iter()
             .map(|f| {
                 let r = ratio(f.numerator, f.denominator);
@@ -327,7 +346,7 @@ impl PeriodFigures {
                 }
             })
             .collect();
-        let flags = |code: &str| self.catalogue.iter().find(|p| p.code == code);
+        let flags = |code: &str| catalogue.flags.iter().find(|p| p.code == code);
         let unused_online_services = pairs
             .into_iter()
             .filter_map(|pair| {

@@ -77,7 +77,7 @@ pub fn facts_of(d: dossiers::Model, attachments: bool) -> anyhow::Result<Facts> 
 }
 
 /// The two grains of the records: per day (`throughput_records`) and per month
-/// (`throughput_months`, the same counters summed over the month's days).
+/// (`throughput_pair_months`, the same counters summed over the month's days and channels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Grain {
     Day,
@@ -88,7 +88,7 @@ impl Grain {
     fn table(self) -> Alias {
         Alias::new(match self {
             Self::Day => "throughput_records",
-            Self::Month => "throughput_months",
+            Self::Month => "throughput_pair_months",
         })
     }
 
@@ -106,9 +106,35 @@ impl Grain {
             Self::Month => day.get(..7).unwrap_or(day).to_owned(),
         }
     }
-}
+    /// The key of a row after its period. The monthly rows leave out the channel: no indicator
+    /// reads a month per channel, and without it a month has a quarter of the rows (migration
+    /// 000600, which replaced `throughput_months`); the daily rows keep it for `records::check`
+    /// and the recount.
+    fn key_columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Day => &["agency_code", "procedure_code", "channel", "shard"],
+            Self::Month => &["agency_code", "procedure_code", "shard"],
+        }
+    }
 
-const KEY_COLUMNS: [&str; 4] = ["agency_code", "procedure_code", "channel", "shard"];
+    /// The values of [`Self::key_columns`] for `key`.
+    fn key_values(self, key: &RecordKey) -> Vec<SimpleExpr> {
+        let mut values: Vec<SimpleExpr> = vec![key.agency_code.clone().into(), key.procedure_code.clone().into()];
+        if self == Self::Day {
+            values.push(key.channel.clone().into());
+        }
+        values.push(key.shard.into());
+        values
+    }
+
+    /// `key` as a row of this grain keys it: the monthly rows have no channel.
+    fn key_of(self, key: &RecordKey) -> RecordKey {
+        match self {
+            Self::Day => key.clone(),
+            Self::Month => RecordKey { channel: String::new(), ..key.clone() },
+        }
+    }
+}
 
 /// One upsert adding `rows` (each key at most once) to the rows of `grain`: `INSERT … ON
 /// CONFLICT (key) DO UPDATE SET c = c + excluded.c`. With `moving_only`, only the counters that
@@ -124,7 +150,7 @@ async fn upsert_counters(
     }
     let table = grain.table();
     let mut columns: Vec<Alias> = vec![Alias::new(grain.period_column())];
-    columns.extend(KEY_COLUMNS.map(Alias::new));
+    columns.extend(grain.key_columns().iter().map(|c| Alias::new(*c)));
     columns.extend(Counters::NAMES.iter().map(|n| Alias::new(*n)));
     let mut insert = Query::insert().into_table(table.clone()).columns(columns).to_owned();
     let mut moving = vec![!moving_only; Counters::NAMES.len()];
@@ -133,18 +159,13 @@ async fn upsert_counters(
         for (m, v) in moving.iter_mut().zip(&values) {
             *m |= *v != 0;
         }
-        let mut row: Vec<SimpleExpr> = vec![
-            period.clone().into(),
-            key.agency_code.clone().into(),
-            key.procedure_code.clone().into(),
-            key.channel.clone().into(),
-            key.shard.into(),
-        ];
+        let mut row: Vec<SimpleExpr> = vec![period.clone().into()];
+        row.extend(grain.key_values(key));
         row.extend(values.into_iter().map(SimpleExpr::from));
         insert.values(row).context("build the record upsert")?;
     }
     let mut conflict_columns = vec![Alias::new(grain.period_column())];
-    conflict_columns.extend(KEY_COLUMNS.map(Alias::new));
+    conflict_columns.extend(grain.key_columns().iter().map(|c| Alias::new(*c)));
     let mut on_conflict = OnConflict::columns(conflict_columns).to_owned();
     for (name, _) in Counters::NAMES.iter().zip(&moving).filter(|(_, m)| **m) {
         on_conflict.value(
@@ -380,6 +401,41 @@ fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &s
         .to_owned()
 }
 
+/// The records of `grain` from `first` to `last` (inclusive periods) in the filter's scope,
+/// summed per pair and, with `per_period`, per period too (else the period is empty).
+async fn sum_records(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+    grain: Grain,
+    (first, last): (&str, &str),
+    per_period: bool,
+) -> anyhow::Result<Vec<(String, AgencyProcedure, Counters)>> {
+    let mut query = records_between(filter, grain, first, last);
+    let (period, agency, procedure) =
+        (Alias::new(grain.period_column()), Alias::new("agency_code"), Alias::new("procedure_code"));
+    if per_period {
+        query.column(period.clone()).group_by_col(period);
+    }
+    query.column(agency.clone()).column(procedure.clone()).group_by_col(agency).group_by_col(procedure);
+    for name in Counters::NAMES {
+        // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
+        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")), Alias::new(*name));
+    }
+    let statement = db.get_database_backend().build(&query);
+    let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
+    rows.into_iter()
+        .map(|row| {
+            let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+            let period = if per_period { text(grain.period_column())? } else { String::new() };
+            let values = Counters::NAMES
+                .iter()
+                .map(|name| row.try_get::<i64>("", name).with_context(|| format!("read the sum of {name}")))
+                .collect::<anyhow::Result<Vec<i64>>>()?;
+            Ok((period, (text("agency_code")?, text("procedure_code")?), Counters::from_values(&values)))
+        })
+        .collect()
+}
+
 /// The records of the filter's period and scope summed per agency and procedure (every channel,
 /// day and shard added up): one row per pair, ordered by pair, read from the aggregates only — the monthly rows
 /// for the whole months of the period, the daily ones for the days around them.
@@ -392,29 +448,47 @@ pub async fn sum_records_by_pair(
 ) -> anyhow::Result<Vec<(AgencyProcedure, Counters)>> {
     let mut sums: BTreeMap<AgencyProcedure, Counters> = BTreeMap::new();
     for (grain, first, last) in segments(filter.from, filter.to) {
-        let mut query = records_between(filter, grain, &first, &last);
-        let (agency, procedure) = (Alias::new("agency_code"), Alias::new("procedure_code"));
-        query.column(agency.clone()).column(procedure.clone()).group_by_col(agency).group_by_col(procedure);
-        for name in Counters::NAMES {
-            // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
-            query.expr_as(
-                Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")),
-                Alias::new(*name),
-            );
-        }
-        let statement = db.get_database_backend().build(&query);
-        let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
-        for row in rows {
-            let agency: String = row.try_get("", "agency_code").context("read the agency code")?;
-            let procedure: String = row.try_get("", "procedure_code").context("read the procedure code")?;
-            let values = Counters::NAMES
-                .iter()
-                .map(|name| row.try_get::<i64>("", name).with_context(|| format!("read the sum of {name}")))
-                .collect::<anyhow::Result<Vec<i64>>>()?;
-            sums.entry((agency, procedure)).or_default().add(&Counters::from_values(&values));
+        for (_, pair, counters) in sum_records(db, filter, grain, (&first, &last), false).await? {
+            sums.entry(pair).or_default().add(&counters);
         }
     }
     Ok(sums.into_iter().collect())
+}
+
+/// [`sum_records_by_pair`] for each of `months` (calendar months of the filter's period, the
+/// first and last possibly cut, as `service::months_of` gives them), in their order. The whole
+/// months are read in one statement grouped by month, each cut one at either end from the daily
+/// rows: at most three statements whatever the number of months.
+///
+/// # Errors
+/// On storage failure.
+pub async fn sum_records_by_month_and_pair(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+    months: &[(NaiveDate, NaiveDate)],
+) -> anyhow::Result<Vec<Vec<(AgencyProcedure, Counters)>>> {
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let whole = |(from, to): &&(NaiveDate, NaiveDate)| from.day() == 1 && to.succ_opt().is_some_and(|n| n.day() == 1);
+    let mut per_month: BTreeMap<String, BTreeMap<AgencyProcedure, Counters>> = BTreeMap::new();
+    // Only the first and last month can be cut, so the whole ones are one range.
+    let whole_months: Vec<&(NaiveDate, NaiveDate)> = months.iter().filter(whole).collect();
+    if let (Some(first), Some(last)) = (whole_months.first(), whole_months.last()) {
+        let (first, last) = (month(first.0), month(last.0));
+        for (period, pair, counters) in sum_records(db, filter, Grain::Month, (&first, &last), true).await? {
+            per_month.entry(period).or_default().entry(pair).or_default().add(&counters);
+        }
+    }
+    for (from, to) in months.iter().filter(|m| !whole(m)) {
+        let (first, last) = (day(*from), day(*to));
+        for (_, pair, counters) in sum_records(db, filter, Grain::Day, (&first, &last), false).await? {
+            per_month.entry(month(*from)).or_default().entry(pair).or_default().add(&counters);
+        }
+    }
+    Ok(months
+        .iter()
+        .map(|(from, _)| per_month.remove(&month(*from)).map(|sums| sums.into_iter().collect()).unwrap_or_default())
+        .collect())
 }
 
 /// The (agency, procedure) pairs the catalogue assigns within the filter's scope.
@@ -760,6 +834,70 @@ pub async fn open_per_due_day(db: &impl ConnectionTrait, filter: &IndicatorFilte
         .collect()
 }
 
+/// [`open_per_due_day`] at the end of each of `months` (as for
+/// [`sum_records_by_month_and_pair`]), in their order: one statement grouped by the month of
+/// reception, each month's rows being those received by its end.
+///
+/// # Errors
+/// On storage failure.
+pub async fn open_per_due_day_by_month(
+    db: &impl ConnectionTrait,
+    filter: &IndicatorFilter,
+    months: &[(NaiveDate, NaiveDate)],
+) -> anyhow::Result<Vec<Vec<OpenDue>>> {
+    let received_month = Expr::cust("SUBSTR(received_day, 1, 7)");
+    let (agency, due_day) = (Alias::new("agency_code"), Alias::new("due_day"));
+    let mut query = Query::select()
+        .from(open_table())
+        .expr_as(received_month.clone(), Alias::new("received_month"))
+        .column(agency.clone())
+        .column(due_day.clone())
+        .and_where(Expr::col(Alias::new("received_day")).lte(filter.to.format("%Y-%m-%d").to_string()))
+        .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
+        .add_group_by([received_month, Expr::col(agency), Expr::col(due_day)])
+        .to_owned();
+    for name in OPEN_COUNTS {
+        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(name))), Alias::new("BIGINT")), Alias::new(name));
+    }
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("sum the open records")?;
+    let mut by_reception: BTreeMap<String, Vec<OpenDue>> = BTreeMap::new();
+    for row in rows {
+        let text = |name: &str| row.try_get::<String>("", name).with_context(|| format!("read {name}"));
+        let count = |name: &str| row.try_get::<i64>("", name).with_context(|| format!("read {name}"));
+        by_reception.entry(text("received_month")?).or_default().push(OpenDue {
+            agency_code: text("agency_code")?,
+            due_day: text("due_day")?,
+            open: count("open_dossiers")?,
+            resupplied: count("open_resupplied")?,
+        });
+    }
+    // Running totals per (agency, appointment day) over the reception months, oldest first.
+    let mut open: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    let mut received = by_reception.into_iter().peekable();
+    let mut per_month = Vec::with_capacity(months.len());
+    for (from, _) in months {
+        let month = from.format("%Y-%m").to_string();
+        while let Some((_, rows)) = received.next_if(|(m, _)| *m <= month) {
+            for row in rows {
+                let sums = open.entry((row.agency_code, row.due_day)).or_default();
+                sums.0 += row.open;
+                sums.1 += row.resupplied;
+            }
+        }
+        per_month.push(
+            open.iter()
+                .map(|((agency_code, due_day), (open, resupplied))| OpenDue {
+                    agency_code: agency_code.clone(),
+                    due_day: due_day.clone(),
+                    open: *open,
+                    resupplied: *resupplied,
+                })
+                .collect(),
+        );
+    }
+    Ok(per_month)
+}
+
 /// The agencies of the filter's scope (its agency, or those of its level, or all), by code:
 /// (code, name, level).
 ///
@@ -793,7 +931,7 @@ pub async fn add_to_records(db: &impl ConnectionTrait, rows: &[(RecordKey, Count
     let mut months: BTreeMap<(String, RecordKey), Counters> = BTreeMap::new();
     for (key, counters) in rows {
         let month = Grain::Month.period_of(&key.day);
-        let at_month = RecordKey { day: String::new(), ..key.clone() };
+        let at_month = RecordKey { day: String::new(), ..Grain::Month.key_of(key) };
         months.entry((month, at_month)).or_default().add(counters);
     }
     let months: Vec<(String, &RecordKey, &Counters)> = months.iter().map(|((m, k), c)| (m.clone(), k, c)).collect();
@@ -855,7 +993,7 @@ pub async fn compact_records(db: &sea_orm::DatabaseConnection) -> anyhow::Result
                     day: p.clone(),
                     agency_code: text("agency_code")?,
                     procedure_code: text("procedure_code")?,
-                    channel: text("channel")?,
+                    channel: if grain == Grain::Day { text("channel")? } else { String::new() },
                     shard: 0,
                 };
                 let values = Counters::NAMES

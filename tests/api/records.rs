@@ -338,3 +338,40 @@ async fn three_dossiers_give_exactly_the_counters_checked_by_hand() {
     assert_eq!((approved.received, approved.fully_online, approved.rated_satisfied), (1, 1, 1));
     assert_eq!(records::without_shards(recounted(&app).await), records::without_shards(kept));
 }
+
+#[tokio::test]
+async fn the_monthly_rows_are_summed_over_their_channels_into_the_table_without_them() {
+    // Arrange: the schema before migration 000600 (the last one), with a month of one pair kept
+    // per channel as it was then.
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let db = sea_orm::Database::connect(app.db.url()).await.unwrap();
+    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    for (channel, received, online) in [("online", 3, 3), ("direct", 2, 0), ("national_portal", 1, 1)] {
+        let insert = format!(
+            "INSERT INTO throughput_months (month, agency_code, procedure_code, channel, shard, received, \
+             received_online) VALUES ('2026-10', '{AGENCY_A}', '{APPROVED}', '{channel}', 3, {received}, {online})"
+        );
+        db.execute_raw(Statement::from_string(db.get_database_backend(), insert)).await.unwrap();
+    }
+
+    // Act
+    migration::Migrator::up(&db, None).await.unwrap();
+
+    // Assert: one row for the month, pair and shard, with the sums; the indicator reads them.
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT month, agency_code, shard, received, received_online FROM throughput_pair_months",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].try_get::<String>("", "month").unwrap(), "2026-10");
+    assert_eq!(rows[0].try_get::<i64>("", "received").unwrap(), 6);
+    assert_eq!(rows[0].try_get::<i64>("", "received_online").unwrap(), 4);
+    let report: Value = app.get("/api/v1/indicators?from=2026-10-01&to=2026-10-31").await.json().await.unwrap();
+    let online = report["items"].as_array().unwrap().iter().find(|i| i["key"] == "online_dossier_share").unwrap();
+    assert_eq!((online["numerator"].as_i64(), online["denominator"].as_i64()), (Some(4), Some(6)));
+}

@@ -1,0 +1,122 @@
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// The monthly throughput records without the channel in their key, `throughput_pair_months`,
+/// replace `throughput_months`: no indicator reads a month per channel (the online share comes
+/// from `received_online`), and a query over whole months then reads one row per (month,
+/// agency, procedure, shard) — a quarter of the rows (BENCHMARKS.md, issue 7). The daily rows
+/// keep the channel: `records::check` and a recount compare them per channel. The existing rows
+/// are copied summed over their channels. A new table rather than a rebuilt one renamed back:
+/// SQLite cannot drop a primary-key column in place, and a rename on another pooled connection
+/// than the drop's can still see the dropped table.
+#[derive(DeriveIden)]
+enum ThroughputMonths {
+    Table,
+    Month,
+    AgencyCode,
+    ProcedureCode,
+    Channel,
+    Shard,
+}
+
+#[derive(DeriveIden)]
+enum ThroughputPairMonths {
+    Table,
+}
+
+/// The counters, as in `throughput_months` (migration 000302).
+const COUNTERS: [&str; 23] = [
+    "received",
+    "received_online",
+    "finished",
+    "finished_on_time",
+    "finished_late",
+    "resolved",
+    "returned",
+    "returned_electronic",
+    "fully_online",
+    "charged",
+    "paid_online",
+    "paid_cash",
+    "supplement_requests",
+    "apologies",
+    "rated_satisfied",
+    "rated_neutral",
+    "rated_unsatisfied",
+    "withdrawn",
+    "refused",
+    "stopped",
+    "returned_digitised",
+    "returned_digitised_electronic",
+    "synced",
+];
+
+/// Creates `table` with the monthly key, with or without the channel.
+fn create(table: impl IntoIden, with_channel: bool) -> TableCreateStatement {
+    use ThroughputMonths as T;
+    let mut create = Table::create();
+    create
+        .table(table)
+        .col(string_len(T::Month, 7))
+        .col(string_len(T::AgencyCode, 13))
+        .col(string_len(T::ProcedureCode, 50));
+    if with_channel {
+        create.col(string_len(T::Channel, 16));
+    }
+    create.col(small_integer(T::Shard));
+    for counter in COUNTERS {
+        create.col(big_integer(Alias::new(counter)).default(0));
+    }
+    let mut key = Index::create();
+    key.col(T::Month).col(T::AgencyCode).col(T::ProcedureCode);
+    if with_channel {
+        key.col(T::Channel);
+    }
+    key.col(T::Shard);
+    create.primary_key(&mut key);
+    create.to_owned()
+}
+
+/// `INSERT INTO target (key…, counters…) SELECT key…, SUM(counter)… FROM source GROUP BY
+/// month, agency, procedure, shard`, the target's key with or without the channel.
+fn copy_summed(target: impl IntoIden, with_channel: bool, source: impl IntoIden) -> Result<InsertStatement, DbErr> {
+    use ThroughputMonths as T;
+    let mut key: Vec<SimpleExpr> = vec![Expr::col(T::Month), Expr::col(T::AgencyCode), Expr::col(T::ProcedureCode)];
+    if with_channel {
+        // Going back, the rows summed over the channels come back under one empty channel.
+        key.push(Expr::val(""));
+    }
+    key.push(Expr::col(T::Shard));
+    let mut select = Query::select();
+    select.from(source).exprs(key);
+    for counter in COUNTERS {
+        select.expr(Func::cast_as(Func::sum(Expr::col(Alias::new(counter))), Alias::new("BIGINT")));
+    }
+    select.group_by_columns([T::Month, T::AgencyCode, T::ProcedureCode, T::Shard]);
+    let mut columns: Vec<DynIden> = vec![T::Month.into_iden(), T::AgencyCode.into_iden(), T::ProcedureCode.into_iden()];
+    if with_channel {
+        columns.push(T::Channel.into_iden());
+    }
+    columns.push(T::Shard.into_iden());
+    columns.extend(COUNTERS.map(|c| Alias::new(c).into_iden()));
+    let mut insert = Query::insert();
+    insert.into_table(target).columns(columns).select_from(select).map_err(|e| DbErr::Migration(e.to_string()))?;
+    Ok(insert.to_owned())
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(create(ThroughputPairMonths::Table, false)).await?;
+        m.exec_stmt(copy_summed(ThroughputPairMonths::Table, false, ThroughputMonths::Table)?).await?;
+        m.drop_table(Table::drop().table(ThroughputMonths::Table).to_owned()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(create(ThroughputMonths::Table, true)).await?;
+        m.exec_stmt(copy_summed(ThroughputMonths::Table, true, ThroughputPairMonths::Table)?).await?;
+        m.drop_table(Table::drop().table(ThroughputPairMonths::Table).to_owned()).await
+    }
+}
