@@ -109,11 +109,11 @@ for COUNT in $COUNTS; do
       records=$(python3 -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-print(', '.join('%s %s' % (db.execute('select count(*) from ' + t).fetchone()[0], t) for t in ('throughput_records', 'throughput_pair_months', 'open_dossier_records')))" "$file") ;;
+print(', '.join('%s %s' % (db.execute('select count(*) from ' + t).fetchone()[0], t) for t in ('throughput_records', 'throughput_pair_months', 'open_dossier_counts')))" "$file") ;;
     postgres)
       size=$(psql -tA -d "$url" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
       psql -q -d "$url" -c "VACUUM ANALYZE" >/dev/null
-      records=$(psql -tA -d "$url" -c "SELECT (SELECT count(*) FROM throughput_records) || ' throughput_records, ' || (SELECT count(*) FROM throughput_pair_months) || ' throughput_pair_months, ' || (SELECT count(*) FROM open_dossier_records) || ' open_dossier_records'") ;;
+      records=$(psql -tA -d "$url" -c "SELECT (SELECT count(*) FROM throughput_records) || ' throughput_records, ' || (SELECT count(*) FROM throughput_pair_months) || ' throughput_pair_months, ' || (SELECT count(*) FROM open_dossier_counts) || ' open_dossier_counts'") ;;
   esac
   echo "   database: $size; rows: $records"
   "$BIN" serve >"$WORK/server.log" 2>&1 &

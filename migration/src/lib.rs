@@ -25,6 +25,7 @@ mod m20261130_000301_create_open_dossier_records;
 mod m20261130_000302_create_throughput_months;
 mod m20261130_000500_perf_outbox_claim_by_kind;
 mod m20261201_000600_create_throughput_pair_months;
+mod m20261201_000601_create_open_dossier_counts;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000302_create_throughput_months::Migration),
             Box::new(m20261130_000500_perf_outbox_claim_by_kind::Migration),
             Box::new(m20261201_000600_create_throughput_pair_months::Migration),
+            Box::new(m20261201_000601_create_open_dossier_counts::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! finished on time plus dossiers still within their deadline", a dossier without a finish taking
 //! the last day of the period as its finish. Finished dossiers are in the throughput records; the
 //! open ones are this snapshot, keyed by (reception day, appointment day, agency, procedure,
-//! channel, shard). Each transition moves a dossier's count from the slot its facts had before to
+//! shard). Each transition moves a dossier's count from the slot its facts had before to
 //! the one they have after ([`moves`]), in its transaction; [`rebuild`] derives the same snapshot
 //! from the dossiers as they are, the appointment moved by pauses being stored on the dossier.
 
@@ -30,7 +30,6 @@ pub struct OpenKey {
     pub due_day: String,
     pub agency_code: String,
     pub procedure_code: String,
-    pub channel: String,
     pub shard: i16,
 }
 
@@ -85,7 +84,6 @@ pub fn slot(f: &Facts) -> Option<(OpenKey, OpenCounts)> {
         due_day,
         agency_code: f.agency_code.clone(),
         procedure_code: f.procedure_code.clone(),
-        channel: f.channel.clone(),
         shard: shard_of(f.id),
     };
     Some((key, counts))

@@ -654,10 +654,10 @@ pub async fn tracking_book_batch(
 }
 
 fn open_table() -> Alias {
-    Alias::new("open_dossier_records")
+    Alias::new("open_dossier_counts")
 }
 
-const OPEN_KEY: [&str; 6] = ["received_day", "due_day", "agency_code", "procedure_code", "channel", "shard"];
+const OPEN_KEY: [&str; 5] = ["received_day", "due_day", "agency_code", "procedure_code", "shard"];
 const OPEN_COUNTS: [&str; 2] = ["open_dossiers", "open_resupplied"];
 
 fn open_key_condition(key: &OpenKey) -> Cond {
@@ -666,7 +666,6 @@ fn open_key_condition(key: &OpenKey) -> Cond {
         .add(Expr::col(Alias::new("due_day")).eq(key.due_day.as_str()))
         .add(Expr::col(Alias::new("agency_code")).eq(key.agency_code.as_str()))
         .add(Expr::col(Alias::new("procedure_code")).eq(key.procedure_code.as_str()))
-        .add(Expr::col(Alias::new("channel")).eq(key.channel.as_str()))
         .add(Expr::col(Alias::new("shard")).eq(key.shard))
 }
 
@@ -684,7 +683,6 @@ pub async fn add_to_open_record(db: &impl ConnectionTrait, key: &OpenKey, change
         key.due_day.clone().into(),
         key.agency_code.clone().into(),
         key.procedure_code.clone().into(),
-        key.channel.clone().into(),
         key.shard.into(),
     ];
     row.extend(values.iter().map(|v| SimpleExpr::from(*v)));
@@ -758,7 +756,6 @@ fn open_record(row: &sea_orm::QueryResult) -> anyhow::Result<(OpenKey, OpenCount
         due_day: text("due_day")?,
         agency_code: text("agency_code")?,
         procedure_code: text("procedure_code")?,
-        channel: text("channel")?,
         shard: row.try_get::<i16>("", "shard").context("read shard")?,
     };
     Ok((key, OpenCounts { open_dossiers: count("open_dossiers")?, open_resupplied: count("open_resupplied")? }))

@@ -340,38 +340,54 @@ async fn three_dossiers_give_exactly_the_counters_checked_by_hand() {
 }
 
 #[tokio::test]
-async fn the_monthly_rows_are_summed_over_their_channels_into_the_table_without_them() {
-    // Arrange: the schema before migration 000600 (the last one), with a month of one pair kept
-    // per channel as it was then.
+async fn the_monthly_and_open_dossier_rows_are_summed_over_their_channels_into_the_tables_without_them() {
+    // Arrange: the schema before migrations 000600 and 000601 (the last two), with a month of one
+    // pair and one open-dossier slot kept per channel as they were then.
     use migration::MigratorTrait;
     use sea_orm::{ConnectionTrait, Statement};
     let app = spawn_app().await;
     let db = sea_orm::Database::connect(app.db.url()).await.unwrap();
-    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    migration::Migrator::down(&db, Some(2)).await.unwrap();
+    let execute = |sql: String| {
+        let db = &db;
+        async move { db.execute_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap() }
+    };
     for (channel, received, online) in [("online", 3, 3), ("direct", 2, 0), ("national_portal", 1, 1)] {
-        let insert = format!(
+        execute(format!(
             "INSERT INTO throughput_months (month, agency_code, procedure_code, channel, shard, received, \
              received_online) VALUES ('2026-10', '{AGENCY_A}', '{APPROVED}', '{channel}', 3, {received}, {online})"
-        );
-        db.execute_raw(Statement::from_string(db.get_database_backend(), insert)).await.unwrap();
+        ))
+        .await;
+    }
+    for (channel, open, resupplied) in [("online", 2, 0), ("direct", 1, 1)] {
+        execute(format!(
+            "INSERT INTO open_dossier_records (received_day, due_day, agency_code, procedure_code, channel, \
+             shard, open_dossiers, open_resupplied) VALUES ('2026-10-05', '2026-10-20', '{AGENCY_A}', \
+             '{APPROVED}', '{channel}', 3, {open}, {resupplied})"
+        ))
+        .await;
     }
 
     // Act
     migration::Migrator::up(&db, None).await.unwrap();
 
-    // Assert: one row for the month, pair and shard, with the sums; the indicator reads them.
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT month, agency_code, shard, received, received_online FROM throughput_pair_months",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].try_get::<String>("", "month").unwrap(), "2026-10");
-    assert_eq!(rows[0].try_get::<i64>("", "received").unwrap(), 6);
-    assert_eq!(rows[0].try_get::<i64>("", "received_online").unwrap(), 4);
+    // Assert: one row for the month, pair and shard, and one for the open slot, with the sums;
+    // the indicators read them.
+    let query = |sql: &'static str| {
+        let db = &db;
+        async move { db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap() }
+    };
+    let months = query("SELECT month, received, received_online FROM throughput_pair_months").await;
+    assert_eq!(months.len(), 1);
+    assert_eq!(months[0].try_get::<String>("", "month").unwrap(), "2026-10");
+    assert_eq!(months[0].try_get::<i64>("", "received").unwrap(), 6);
+    assert_eq!(months[0].try_get::<i64>("", "received_online").unwrap(), 4);
+    let open = query("SELECT open_dossiers, open_resupplied FROM open_dossier_counts").await;
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].try_get::<i64>("", "open_dossiers").unwrap(), 3);
+    assert_eq!(open[0].try_get::<i64>("", "open_resupplied").unwrap(), 1);
     let report: Value = app.get("/api/v1/indicators?from=2026-10-01&to=2026-10-31").await.json().await.unwrap();
     let online = report["items"].as_array().unwrap().iter().find(|i| i["key"] == "online_dossier_share").unwrap();
     assert_eq!((online["numerator"].as_i64(), online["denominator"].as_i64()), (Some(4), Some(6)));
+    assert_eq!(report["open_dossiers"], json!({"within_deadline": 0, "overdue": 4}));
 }
