@@ -16,7 +16,8 @@
 # bench_pgbench_insert C D  / bench_pgbench_select C D  / bench_pg_test_fsync: the baselines.
 #
 # Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PORT (18090),
-# CARGO_TARGET_DIR (target), MOTCUA_DB_MAX_CONNECTIONS (16), BENCH_SKIP_BUILD (set: do not rebuild).
+# CARGO_TARGET_DIR (target), MOTCUA_DB_MAX_CONNECTIONS (16), BENCH_SKIP_BUILD (set: do not rebuild),
+# BENCH_SERVER_PREFIX (a command the server runs under, e.g. valgrind), BENCH_READY_SECONDS (60).
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export BENCH_DIR # the wrk scripts load wrk_common.lua from it
@@ -81,15 +82,17 @@ bench_start() {
   esac
   export MOTCUA_DATABASE_URL="$url" MOTCUA_DATA_DIR="$WORK/data" MOTCUA_LISTEN="127.0.0.1:$PORT"
   export MOTCUA_DEMO=true MOTCUA_PUBLIC_URL="$BASE" RUST_LOG="${RUST_LOG:-warn}"
-  "$BIN" serve >"$WORK/server.log" 2>&1 &
+  # shellcheck disable=SC2086 # the prefix is a command line of its own
+  ${BENCH_SERVER_PREFIX:-} "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
-  for _ in $(seq 1 300); do
+  local ready_seconds="${BENCH_READY_SECONDS:-60}"
+  for _ in $(seq 1 $((ready_seconds * 5))); do
     curl -sf "$BASE/health/ready" >/dev/null 2>&1 && return 0
     kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "server exited" >&2; exit 1; }
     sleep 0.2
   done
   cat "$WORK/server.log" >&2
-  echo "server not ready after 60 s" >&2
+  echo "server not ready after $ready_seconds s" >&2
   exit 1
 }
 
