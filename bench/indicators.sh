@@ -5,6 +5,8 @@
 # Usage: bench/indicators.sh sqlite|postgres
 #   COUNTS="1000000 10000000" (dossiers generated, one fresh database each)  DAYS=365 (spread)
 #   DURATION=10 (seconds per filter)  CONNECTIONS=2 (wrk connections: latency, not throughput)
+#   WARMUP=3 (seconds of the same load before each measurement, not counted: the pool's second
+#   connection, first plans, and the worker's fold at start-up are not what is measured)
 #   SEED=766  KEEP_DB=1 (keep each generated database and print its URL)
 #   REUSE_DB=<database URL> (measure a database kept by KEEP_DB=1 instead of generating one:
 #   migrated first, so a later schema change is measured on the same dossiers; COUNTS then only
@@ -23,6 +25,7 @@ COUNTS="${COUNTS:-1000000 10000000}"
 DAYS="${DAYS:-365}"
 DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-2}"
+WARMUP="${WARMUP:-3}"
 SEED="${SEED:-766}"
 case "$BACKEND" in sqlite | postgres) ;; *) echo "backend must be sqlite or postgres, not '$BACKEND'" >&2; exit 2 ;; esac
 bench_need wrk curl psql python3
@@ -133,6 +136,7 @@ r = json.load(sys.stdin)
 items = r["items"] if "items" in r else (r.get("agencies") or r.get("months"))[-1]["items"]
 print("   " + sys.argv[1] + ": " + ", ".join("%s=%s/%s" % (i["key"], i["numerator"], i["denominator"]) for i in items[1:4]))' "$name"
     out="$WORK/wrk.$RANDOM"
+    wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$BASE/api/v1/$query" >/dev/null
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     bench_wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/wrk_common.lua" \
       "$BASE/api/v1/$query" >"$out"

