@@ -178,12 +178,9 @@ pub async fn indicators(
     filter: &IndicatorFilter,
     level: AgencyLevel,
 ) -> anyhow::Result<IndicatorReport> {
-    let (period, catalogue, targets) = tokio::try_join!(
-        PeriodFigures::read(db, filter),
-        Catalogue::read(db, filter),
-        list_targets(db, None, Some(level), None)
-    )?;
-    let targets = applicable_targets(&targets, level, filter.to.year());
+    let period = PeriodFigures::read(db, filter).await?;
+    let catalogue = Catalogue::read(db, filter).await?;
+    let targets = applicable_targets(&list_targets(db, None, Some(level), None).await?, level, filter.to.year());
     Ok(period.report(&catalogue, filter, level, &targets, None))
 }
 
@@ -221,13 +218,11 @@ pub async fn indicators_by_agency(
     db: &DatabaseConnection,
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<AgencyReport>> {
-    let (period, catalogue, targets, agencies) = tokio::try_join!(
-        PeriodFigures::read(db, filter),
-        Catalogue::read(db, filter),
-        list_targets(db, None, None, None),
-        store::agencies_in_scope(db, filter)
-    )?;
-    agencies
+    let period = PeriodFigures::read(db, filter).await?;
+    let catalogue = Catalogue::read(db, filter).await?;
+    let targets = list_targets(db, None, None, None).await?;
+    store::agencies_in_scope(db, filter)
+        .await?
         .into_iter()
         .map(|(code, name, level)| {
             let level =
@@ -271,12 +266,10 @@ pub async fn indicators_by_month(
     level: AgencyLevel,
 ) -> anyhow::Result<Vec<IndicatorReport>> {
     let months = months_of(filter.from, filter.to);
-    let (sums, open, catalogue, targets) = tokio::try_join!(
-        store::sum_records_by_month_and_pair(db, filter, &months),
-        store::open_per_due_day_by_month(db, filter, &months),
-        Catalogue::read(db, filter),
-        list_targets(db, None, Some(level), None)
-    )?;
+    let sums = store::sum_records_by_month_and_pair(db, filter, &months).await?;
+    let open = store::open_per_due_day_by_month(db, filter, &months).await?;
+    let catalogue = Catalogue::read(db, filter).await?;
+    let targets = list_targets(db, None, Some(level), None).await?;
     Ok(months
         .into_iter()
         .zip(sums.into_iter().zip(open))
@@ -297,14 +290,11 @@ struct Catalogue {
 
 impl Catalogue {
     async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
-        let (flags, pairs) = tokio::try_join!(store::procedure_flags(db, filter), store::catalogue_pairs(db, filter))?;
-        Ok(Self { flags, pairs })
+        Ok(Self { flags: store::procedure_flags(db, filter).await?, pairs: store::catalogue_pairs(db, filter).await? })
     }
 }
 
 /// What the indicators of one period and scope are computed from, read once and cut per agency.
-/// The reads of a report are independent and run at once, each on its own pooled connection: a
-/// report then waits for its slowest statement, not for their sum (BENCHMARKS.md, issue 7).
 struct PeriodFigures {
     /// Ordered by pair.
     sums: Vec<(store::AgencyProcedure, Counters)>,
@@ -313,9 +303,10 @@ struct PeriodFigures {
 
 impl PeriodFigures {
     async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
-        let (sums, open) =
-            tokio::try_join!(store::sum_records_by_pair(db, filter), store::open_per_due_day(db, filter))?;
-        Ok(Self { sums, open })
+        Ok(Self {
+            sums: store::sum_records_by_pair(db, filter).await?,
+            open: store::open_per_due_day(db, filter).await?,
+        })
     }
 
     /// Whether the pair received an online or national-portal dossier in the period.
