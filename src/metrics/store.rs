@@ -469,8 +469,8 @@ pub async fn sum_records_by_pair(
 
 /// [`sum_records_by_pair`] for each of `months` (calendar months of the filter's period, the
 /// first and last possibly cut, as `service::months_of` gives them), in their order. The whole
-/// months are read in one statement grouped by month, each cut one at either end from the daily
-/// rows: at most three statements whatever the number of months.
+/// months' rows are read in one statement and added up here, each cut month at either end from
+/// the daily rows: at most three statements whatever the number of months.
 ///
 /// # Errors
 /// On storage failure.
