@@ -143,26 +143,22 @@ impl ConnectionTrait for WriteTransaction {
 /// When the transaction cannot be started, or on SQLite when the turn does not come within
 /// the busy timeout.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
-    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-    // The turn is taken before a pooled connection, so queued writers do not starve readers.
-    let turn = if sqlite {
+    let (turn, options) = if db.get_database_backend() == DbBackend::Sqlite {
+        // The turn is taken before a pooled connection, so queued writers do not starve readers.
         let turn = tokio::time::timeout(SQLITE_WRITE_TURN_TIMEOUT, sqlite_write_turns(db).acquire_owned())
             .await
             .map_err(|_| DbErr::Custom("timed out waiting for the SQLite write lock".to_owned()))?
             .map_err(|_| DbErr::Custom("the SQLite write queue is closed".to_owned()))?;
-        Some(turn)
-    } else {
-        None
-    };
-    let began = Instant::now();
-    let txn = if sqlite {
         let immediate = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        db.begin_with_options(immediate).await?
+        (Some(turn), immediate)
     } else {
-        db.begin().await?
+        // The default options begin as `begin()` does.
+        (None, TransactionOptions::default())
     };
+    let began = Instant::now();
+    let txn = db.begin_with_options(options).await?;
     Ok(WriteTransaction { txn, _turn: turn, statements: AtomicU32::new(0), began })
 }
