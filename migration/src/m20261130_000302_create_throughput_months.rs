@@ -17,7 +17,7 @@ enum ThroughputMonths {
 }
 
 /// The counters, as in `throughput_records` (migrations 000030, 000042 and 000300).
-const COUNTERS: [&str; 23] = [
+pub(crate) const COUNTERS: [&str; 23] = [
     "received",
     "received_online",
     "finished",

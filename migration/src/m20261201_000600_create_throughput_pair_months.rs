@@ -1,5 +1,9 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+// The counters of `throughput_months`, which this migration copies.
+use crate::m20261130_000302_create_throughput_months::COUNTERS;
+use crate::summed_copy::copy_summed_over_channels;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -25,33 +29,6 @@ enum ThroughputMonths {
 enum ThroughputPairMonths {
     Table,
 }
-
-/// The counters, as in `throughput_months` (migration 000302).
-const COUNTERS: [&str; 23] = [
-    "received",
-    "received_online",
-    "finished",
-    "finished_on_time",
-    "finished_late",
-    "resolved",
-    "returned",
-    "returned_electronic",
-    "fully_online",
-    "charged",
-    "paid_online",
-    "paid_cash",
-    "supplement_requests",
-    "apologies",
-    "rated_satisfied",
-    "rated_neutral",
-    "rated_unsatisfied",
-    "withdrawn",
-    "refused",
-    "stopped",
-    "returned_digitised",
-    "returned_digitised_electronic",
-    "synced",
-];
 
 /// Creates `table` with the monthly key, with or without the channel.
 fn create(table: impl IntoIden, with_channel: bool) -> TableCreateStatement {
@@ -82,31 +59,12 @@ fn create(table: impl IntoIden, with_channel: bool) -> TableCreateStatement {
     create.to_owned()
 }
 
-/// `INSERT INTO target (key…, counters…) SELECT key…, SUM(counter)… FROM source GROUP BY
-/// month, agency, procedure, shard`, the target's key with or without the channel.
+/// [`copy_summed_over_channels`] of the monthly rows, into `target` keyed with the channel or not.
 fn copy_summed(target: impl IntoIden, with_channel: bool, source: impl IntoIden) -> Result<InsertStatement, DbErr> {
     use ThroughputMonths as T;
-    let mut key: Vec<SimpleExpr> = vec![Expr::col(T::Month), Expr::col(T::AgencyCode), Expr::col(T::ProcedureCode)];
-    if with_channel {
-        // Going back, the rows summed over the channels come back under one empty channel.
-        key.push(Expr::val(""));
-    }
-    key.push(Expr::col(T::Shard));
-    let mut select = Query::select();
-    select.from(source).exprs(key);
-    for counter in COUNTERS {
-        select.expr(Func::cast_as(Func::sum(Expr::col(Alias::new(counter))), Alias::new("BIGINT")));
-    }
-    select.group_by_columns([T::Month, T::AgencyCode, T::ProcedureCode, T::Shard]);
-    let mut columns: Vec<DynIden> = vec![T::Month.into_iden(), T::AgencyCode.into_iden(), T::ProcedureCode.into_iden()];
-    if with_channel {
-        columns.push(T::Channel.into_iden());
-    }
-    columns.push(T::Shard.into_iden());
-    columns.extend(COUNTERS.map(|c| Alias::new(c).into_iden()));
-    let mut insert = Query::insert();
-    insert.into_table(target).columns(columns).select_from(select).map_err(|e| DbErr::Migration(e.to_string()))?;
-    Ok(insert.to_owned())
+    let key = [T::Month.into_iden(), T::AgencyCode.into_iden(), T::ProcedureCode.into_iden()];
+    let counters: Vec<DynIden> = COUNTERS.iter().map(|c| Alias::new(*c).into_iden()).collect();
+    copy_summed_over_channels(target, source, &key, with_channel.then(|| T::Channel.into_iden()), &counters)
 }
 
 #[sea_orm_migration::async_trait::async_trait]

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::summed_copy::copy_summed_over_channels;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -53,39 +55,13 @@ fn create(table: impl IntoIden, with_channel: bool) -> TableCreateStatement {
     create.to_owned()
 }
 
-/// `INSERT INTO target (key…, counts…) SELECT key…, SUM(count)… FROM source GROUP BY` the key
-/// without the channel.
+/// [`copy_summed_over_channels`] of the snapshot's rows, into `target` keyed with the channel or not.
 fn copy_summed(target: impl IntoIden, with_channel: bool, source: impl IntoIden) -> Result<InsertStatement, DbErr> {
     use OpenDossierRecords as T;
-    let mut select = Query::select();
-    select.from(source).exprs([
-        Expr::col(T::ReceivedDay),
-        Expr::col(T::DueDay),
-        Expr::col(T::AgencyCode),
-        Expr::col(T::ProcedureCode),
-    ]);
-    if with_channel {
-        // Going back, the rows summed over the channels come back under one empty channel.
-        select.expr(Expr::val(""));
-    }
-    select
-        .expr(Expr::col(T::Shard))
-        .expr(Func::cast_as(Func::sum(Expr::col(T::OpenDossiers)), Alias::new("BIGINT")))
-        .expr(Func::cast_as(Func::sum(Expr::col(T::OpenResupplied)), Alias::new("BIGINT")))
-        .group_by_columns([T::ReceivedDay, T::DueDay, T::AgencyCode, T::ProcedureCode, T::Shard]);
-    let mut columns: Vec<DynIden> = vec![
-        T::ReceivedDay.into_iden(),
-        T::DueDay.into_iden(),
-        T::AgencyCode.into_iden(),
-        T::ProcedureCode.into_iden(),
-    ];
-    if with_channel {
-        columns.push(T::Channel.into_iden());
-    }
-    columns.extend([T::Shard.into_iden(), T::OpenDossiers.into_iden(), T::OpenResupplied.into_iden()]);
-    let mut insert = Query::insert();
-    insert.into_table(target).columns(columns).select_from(select).map_err(|e| DbErr::Migration(e.to_string()))?;
-    Ok(insert.to_owned())
+    let key =
+        [T::ReceivedDay.into_iden(), T::DueDay.into_iden(), T::AgencyCode.into_iden(), T::ProcedureCode.into_iden()];
+    let counts = [T::OpenDossiers.into_iden(), T::OpenResupplied.into_iden()];
+    copy_summed_over_channels(target, source, &key, with_channel.then(|| T::Channel.into_iden()), &counts)
 }
 
 #[sea_orm_migration::async_trait::async_trait]
