@@ -137,6 +137,12 @@ pub struct Settings {
     /// replica shows after at most this long. `0` turns the cache off. Env: `MOTCUA_LOOKUP_CACHE_MS`.
     #[serde(default = "defaults::lookup_cache_ms")]
     pub lookup_cache_ms: u64,
+    /// How long the catalogue the indicators read (procedures, agencies, targets) may be kept in
+    /// this process's memory, in milliseconds; a catalogue or target write through this process
+    /// invalidates it at once, one through another replica or a command shows after at most this
+    /// long. `0` reads it for every report. Env: `MOTCUA_CATALOGUE_CACHE_MS`.
+    #[serde(default = "defaults::catalogue_cache_ms")]
+    pub catalogue_cache_ms: u64,
 }
 
 mod defaults {
@@ -194,6 +200,9 @@ mod defaults {
     }
     pub fn lookup_cache_ms() -> u64 {
         1000
+    }
+    pub fn catalogue_cache_ms() -> u64 {
+        5000
     }
     pub fn lookups_per_minute() -> u32 {
         crate::dossiers::service::LOOKUPS_PER_MINUTE
@@ -271,6 +280,7 @@ impl Settings {
             reminders_interval_secs: defaults::reminders_interval_secs(),
             lookups_per_minute: defaults::lookups_per_minute(),
             lookup_cache_ms: defaults::lookup_cache_ms(),
+            catalogue_cache_ms: defaults::catalogue_cache_ms(),
         }
     }
 

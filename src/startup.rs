@@ -36,6 +36,9 @@ pub struct AppState {
     pub lookup_limiter: crate::dossiers::service::LookupLimiter,
     /// Recent public lookups; every transition of this process invalidates its dossier's entry.
     pub lookup_cache: crate::dossiers::lookup_cache::LookupCache,
+    /// The catalogue as the indicators read it; every catalogue and target write of this process
+    /// invalidates it.
+    pub indicator_catalogue: crate::metrics::catalogue::CatalogueCache,
     /// Attachments and result documents (the object store).
     pub files: crate::storage::FileStore,
     /// The key result documents are signed with.
@@ -188,6 +191,8 @@ impl Application {
         let lookup_limiter = crate::dossiers::service::LookupLimiter::new(settings.lookups_per_minute);
         let lookup_cache =
             crate::dossiers::lookup_cache::LookupCache::new(Duration::from_millis(settings.lookup_cache_ms));
+        let indicator_catalogue =
+            crate::metrics::catalogue::CatalogueCache::new(Duration::from_millis(settings.catalogue_cache_ms));
         let state = web::Data::new(AppState {
             result_signer,
             payment_providers,
@@ -198,6 +203,7 @@ impl Application {
             identity,
             lookup_limiter,
             lookup_cache,
+            indicator_catalogue,
         });
         let api = crate::openapi::document();
         let server = HttpServer::new(move || {

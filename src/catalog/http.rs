@@ -167,7 +167,10 @@ async fn create_agency(
     let code = b.code.take().ok_or_else(|| {
         ApiError::from(IdentityError::Invalid(crate::domain_types::Invalid::new("code", "the agency code is required")))
     })?;
-    let agency = service::create_agency(&state.db, agency_from(code, b)?).await?;
+    let created = service::create_agency(&state.db, agency_from(code, b)?).await;
+    // Whatever the outcome: a failed write changed nothing, and forgetting costs one read.
+    state.indicator_catalogue.invalidate();
+    let agency = created?;
     Ok(HttpResponse::Created().json(AgencyResponse::from(agency)))
 }
 
@@ -187,6 +190,8 @@ async fn update_agency(
 ) -> Result<HttpResponse, ApiError> {
     let code = AgencyCode::try_from(code.into_inner())
         .map_err(|_| CatalogError::AgencyNotFound("(invalid code)".to_owned()))?;
-    let agency = service::update_agency(&state.db, agency_from(code, body.into_inner())?).await?;
+    let updated = service::update_agency(&state.db, agency_from(code, body.into_inner())?).await;
+    state.indicator_catalogue.invalidate();
+    let agency = updated?;
     Ok(HttpResponse::Ok().json(AgencyResponse::from(agency)))
 }

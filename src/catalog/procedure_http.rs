@@ -330,7 +330,10 @@ async fn create_procedure(
 ) -> Result<HttpResponse, ApiError> {
     let mut b = body.into_inner();
     let code = b.code.take().ok_or_else(|| invalid("code", "the procedure code is required"))?;
-    let procedure = service::create_procedure(&state.db, procedure_from(code, b)).await?;
+    let created = service::create_procedure(&state.db, procedure_from(code, b)).await;
+    // Whatever the outcome: a failed write changed nothing, and forgetting costs one read.
+    state.indicator_catalogue.invalidate();
+    let procedure = created?;
     Ok(HttpResponse::Created().json(ProcedureResponse::from(procedure)))
 }
 
@@ -359,7 +362,9 @@ async fn update_procedure(
     if b.code.take().is_some_and(|body_code| body_code != code) {
         return Err(invalid("code", "must be absent or equal the code in the path"));
     }
-    let procedure = service::update_procedure(&state.db, procedure_from(code, b)).await?;
+    let updated = service::update_procedure(&state.db, procedure_from(code, b)).await;
+    state.indicator_catalogue.invalidate();
+    let procedure = updated?;
     Ok(HttpResponse::Ok().json(ProcedureResponse::from(procedure)))
 }
 
@@ -503,7 +508,9 @@ async fn import_procedures(
         ImportRequest::WithMapping { procedures, agency_map } => (procedures, agency_map),
     };
     let mapping = AgencyMapping::new(names, query.default_agency);
-    let lines = service::import_procedures(&state.db, &records, &mapping, query.dry_run).await?;
+    let imported = service::import_procedures(&state.db, &records, &mapping, query.dry_run).await;
+    state.indicator_catalogue.invalidate();
+    let lines = imported?;
     Ok(HttpResponse::Ok().json(ImportReport::new(query.dry_run, lines)))
 }
 

@@ -9,6 +9,9 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use std::sync::Arc;
+
+use super::catalogue::IndicatorCatalogue;
 use super::domain::{Indicator, IndicatorFilter, Target};
 use super::open::OpenAtEnd;
 use super::service;
@@ -130,7 +133,9 @@ async fn put_target(
         return Err(ApiError::validation(errors));
     }
     let target = Target { indicator: b.indicator, level: b.level, year: b.year, target: b.target, source };
-    service::set_target(&state.db, &target).await?;
+    let stored = service::set_target(&state.db, &target).await;
+    state.indicator_catalogue.invalidate();
+    stored?;
     Ok(HttpResponse::Ok().json(TargetBody::from(target)))
 }
 
@@ -489,24 +494,39 @@ fn csv_reply(body: String, name: &str) -> HttpResponse {
 }
 
 async fn report(state: &AppState, query: &IndicatorQuery) -> Result<IndicatorReportBody, ApiError> {
-    let (filter, agency_level) = scope(state, query).await?;
-    let level = filter.level.or(agency_level).unwrap_or(AgencyLevel::Province);
-    Ok(service::indicators(&state.db, &filter, level).await?.into())
+    let scope = scope(state, query).await?;
+    let level = scope.level();
+    Ok(service::indicators(&state.db, &scope.catalogue, &scope.filter, level).await?.into())
 }
 
-/// The parsed query and the level of its agency, if it names one.
-async fn scope(state: &AppState, query: &IndicatorQuery) -> Result<(IndicatorFilter, Option<AgencyLevel>), ApiError> {
+/// A parsed indicator query and the catalogue it is read against.
+struct Scope {
+    filter: IndicatorFilter,
+    /// The level of the query's agency, if it names one.
+    agency_level: Option<AgencyLevel>,
+    catalogue: Arc<IndicatorCatalogue>,
+}
+
+impl Scope {
+    /// The level whose targets apply: the query's, else its agency's, else the province's.
+    fn level(&self) -> AgencyLevel {
+        self.filter.level.or(self.agency_level).unwrap_or(AgencyLevel::Province)
+    }
+}
+
+async fn scope(state: &AppState, query: &IndicatorQuery) -> Result<Scope, ApiError> {
     let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
     let filter = parse_indicator_query(query, today).map_err(ApiError::validation)?;
+    let catalogue = state.indicator_catalogue.get(&state.db).await?;
     let agency_level = match &filter.agency_code {
         Some(agency) => Some(
-            service::agency_level(&state.db, agency)
-                .await?
+            catalogue
+                .agency_level(agency)
                 .ok_or_else(|| ApiError::validation(vec![field_error("agency", "no such agency")]))?,
         ),
         None => None,
     };
-    Ok((filter, agency_level))
+    Ok(Scope { filter, agency_level, catalogue })
 }
 
 fn xlsx_reply(body: Vec<u8>, name: &str) -> HttpResponse {
@@ -585,8 +605,8 @@ async fn indicators_by_agency(
     state: web::Data<AppState>,
     query: web::Query<IndicatorQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, _) = scope(&state, &query).await?;
-    let agencies = service::indicators_by_agency(&state.db, &filter).await?;
+    let Scope { filter, catalogue, .. } = scope(&state, &query).await?;
+    let agencies = service::indicators_by_agency(&state.db, &catalogue, &filter).await?;
     Ok(HttpResponse::Ok().json(IndicatorsByAgency {
         from: filter.from,
         to: filter.to,
@@ -617,13 +637,13 @@ async fn indicators_by_month(
     state: web::Data<AppState>,
     query: web::Query<IndicatorQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, agency_level) = scope(&state, &query).await?;
+    let scope = scope(&state, &query).await?;
+    let (filter, level) = (&scope.filter, scope.level());
     if service::months_of(filter.from, filter.to).len() > service::MAX_SERIES_MONTHS {
         let message = format!("the period spans more than {} months", service::MAX_SERIES_MONTHS);
         return Err(ApiError::validation(vec![field_error("from", &message)]));
     }
-    let level = filter.level.or(agency_level).unwrap_or(AgencyLevel::Province);
-    let months = service::indicators_by_month(&state.db, &filter, level).await?;
+    let months = service::indicators_by_month(&state.db, &scope.catalogue, filter, level).await?;
     Ok(HttpResponse::Ok().json(IndicatorsByMonth {
         from: filter.from,
         to: filter.to,
@@ -678,10 +698,10 @@ async fn indicators_xlsx(
     state: web::Data<AppState>,
     query: web::Query<IndicatorQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, agency_level) = scope(&state, &query).await?;
+    let Scope { filter, agency_level, catalogue } = scope(&state, &query).await?;
     let levels = match (agency_level, filter.level) {
         (Some(level), _) | (None, Some(level)) => vec![level],
-        (None, None) => service::agency_levels(&state.db).await?,
+        (None, None) => catalogue.levels(),
     };
     let mut reports = Vec::with_capacity(levels.len().max(1));
     for level in if levels.is_empty() { vec![AgencyLevel::Province] } else { levels } {
@@ -689,7 +709,7 @@ async fn indicators_xlsx(
             Some(_) => filter.clone(),
             None => IndicatorFilter { level: Some(level), ..filter.clone() },
         };
-        reports.push(service::indicators(&state.db, &sheet_filter, level).await?);
+        reports.push(service::indicators(&state.db, &catalogue, &sheet_filter, level).await?);
     }
     let body = super::xlsx::indicators_workbook(&reports)?;
     Ok(xlsx_reply(body, &format!("chi-so-766_{}_{}.xlsx", filter.from, filter.to)))

@@ -2,6 +2,7 @@
 //! stored by [`store`]), the targets of the provincial resolutions (data, admin editable), and the
 //! desk's tracking book ([`tracking_book`]), and their office exports ([`xlsx`]).
 
+pub mod catalogue;
 pub mod dashboard;
 pub mod domain;
 pub mod generate;

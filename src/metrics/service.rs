@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
 
+use super::catalogue::IndicatorCatalogue;
 use super::domain::{
     fractions, gap, points, ratio, resolution_targets, Indicator, IndicatorFilter, ProcedureFlags, Target,
 };
@@ -139,35 +140,6 @@ pub struct IndicatorReport {
     pub open: OpenAtEnd,
 }
 
-/// The level of an agency, `None` if there is no such agency.
-///
-/// # Errors
-/// On storage failure or an unknown stored level.
-pub async fn agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow::Result<Option<AgencyLevel>> {
-    store::find_agency_level(db, code)
-        .await?
-        .map(|level| AgencyLevel::parse(&level).with_context(|| format!("agency {code} has unknown level {level}")))
-        .transpose()
-}
-
-/// The levels that have agencies, from the province down.
-///
-/// # Errors
-/// On storage failure or an unknown stored level.
-pub async fn agency_levels(db: &impl ConnectionTrait) -> anyhow::Result<Vec<AgencyLevel>> {
-    let stored = store::agency_levels(db).await?;
-    let mut levels = stored
-        .iter()
-        .map(|l| AgencyLevel::parse(l).with_context(|| format!("unknown agency level {l}")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    levels.sort_by_key(|l| match l {
-        AgencyLevel::Province => 0,
-        AgencyLevel::District => 1,
-        AgencyLevel::Commune => 2,
-    });
-    Ok(levels)
-}
-
 /// The indicators of the filter's period and scope, against the targets of `level` in the year
 /// of `filter.to`. Reads the throughput records and the catalogue, never the dossiers.
 ///
@@ -175,13 +147,13 @@ pub async fn agency_levels(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Agen
 /// On storage failure.
 pub async fn indicators(
     db: &DatabaseConnection,
+    catalogue: &IndicatorCatalogue,
     filter: &IndicatorFilter,
     level: AgencyLevel,
 ) -> anyhow::Result<IndicatorReport> {
     let period = PeriodFigures::read(db, filter).await?;
-    let catalogue = Catalogue::read(db, filter).await?;
-    let targets = applicable_targets(&list_targets(db, None, Some(level), None).await?, level, filter.to.year());
-    Ok(period.report(&catalogue, filter, level, &targets, None))
+    let targets = applicable_targets(catalogue.targets(), level, filter.to.year());
+    Ok(period.report(&Catalogue::of(catalogue, filter), filter, level, &targets, None))
 }
 
 /// The target of each indicator that applies at `level` in `year`: the one set for the latest
@@ -216,22 +188,19 @@ pub struct AgencyReport {
 /// On storage failure or an unknown stored level.
 pub async fn indicators_by_agency(
     db: &DatabaseConnection,
+    catalogue: &IndicatorCatalogue,
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<AgencyReport>> {
     let period = PeriodFigures::read(db, filter).await?;
-    let catalogue = Catalogue::read(db, filter).await?;
-    let targets = list_targets(db, None, None, None).await?;
-    store::agencies_in_scope(db, filter)
-        .await?
-        .into_iter()
-        .map(|(code, name, level)| {
-            let level =
-                AgencyLevel::parse(&level).with_context(|| format!("agency {code} has unknown level {level}"))?;
-            let of_level = applicable_targets(&targets, level, filter.to.year());
-            let report = period.report(&catalogue, filter, level, &of_level, Some(&code));
-            Ok(AgencyReport { agency_code: code, agency_name: name, report })
+    let in_scope = Catalogue::of(catalogue, filter);
+    Ok(catalogue
+        .agencies_in_scope(filter)
+        .map(|agency| {
+            let of_level = applicable_targets(catalogue.targets(), agency.level, filter.to.year());
+            let report = period.report(&in_scope, filter, agency.level, &of_level, Some(&agency.code));
+            AgencyReport { agency_code: agency.code.clone(), agency_name: agency.name.clone(), report }
         })
-        .collect()
+        .collect())
 }
 
 /// The calendar months of `[from, to]`, the first and last cut to the period.
@@ -262,20 +231,21 @@ pub const MAX_SERIES_MONTHS: usize = 120;
 /// On storage failure.
 pub async fn indicators_by_month(
     db: &DatabaseConnection,
+    catalogue: &IndicatorCatalogue,
     filter: &IndicatorFilter,
     level: AgencyLevel,
 ) -> anyhow::Result<Vec<IndicatorReport>> {
     let months = months_of(filter.from, filter.to);
     let sums = store::sum_records_by_month_and_pair(db, filter, &months).await?;
     let open = store::open_per_due_day_by_month(db, filter, &months).await?;
-    let catalogue = Catalogue::read(db, filter).await?;
-    let targets = list_targets(db, None, Some(level), None).await?;
+    let targets = catalogue.targets();
+    let catalogue = Catalogue::of(catalogue, filter);
     Ok(months
         .into_iter()
         .zip(sums.into_iter().zip(open))
         .map(|((from, to), (sums, open))| {
             let month = IndicatorFilter { from, to, ..filter.clone() };
-            let of_year = applicable_targets(&targets, level, to.year());
+            let of_year = applicable_targets(targets, level, to.year());
             PeriodFigures { sums, open }.report(&catalogue, &month, level, &of_year, None)
         })
         .collect())
@@ -289,8 +259,8 @@ struct Catalogue {
 }
 
 impl Catalogue {
-    async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
-        Ok(Self { flags: store::procedure_flags(db, filter).await?, pairs: store::catalogue_pairs(db, filter).await? })
+    fn of(catalogue: &IndicatorCatalogue, filter: &IndicatorFilter) -> Self {
+        Self { flags: catalogue.procedure_flags(filter), pairs: catalogue.pairs_in_scope(filter).cloned().collect() }
     }
 }
 

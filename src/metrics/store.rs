@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use chrono::{Datelike, Days, Months, NaiveDate, Utc};
 use entity::{
-    accounts, agencies, attachments, dossier_events, dossiers, national_sync_states, procedure_agencies, procedures,
-    throughput_records,
+    accounts, agencies, attachments, dossier_events, dossiers, national_sync_states, procedures, throughput_records,
 };
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::domain::{IndicatorFilter, ProcedureFlags};
+use super::domain::IndicatorFilter;
 use super::open::{OpenCounts, OpenDue, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
@@ -503,94 +502,6 @@ pub async fn sum_records_by_month_and_pair(
         .collect())
 }
 
-/// The (agency, procedure) pairs the catalogue assigns within the filter's scope.
-///
-/// # Errors
-/// On storage failure.
-pub async fn catalogue_pairs(
-    db: &impl ConnectionTrait,
-    filter: &IndicatorFilter,
-) -> anyhow::Result<Vec<(String, String)>> {
-    use procedure_agencies::Column as C;
-    procedure_agencies::Entity::find()
-        .select_only()
-        .column(C::AgencyCode)
-        .column(C::ProcedureCode)
-        .filter(scope_condition(
-            filter,
-            (procedure_agencies::Entity, C::AgencyCode),
-            (procedure_agencies::Entity, C::ProcedureCode),
-        ))
-        .order_by_asc(C::AgencyCode)
-        .order_by_asc(C::ProcedureCode)
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await
-        .context("list the procedures of the agencies")
-}
-
-/// The indicator flags of the procedures the filter's procedure and field admit.
-///
-/// # Errors
-/// On storage failure.
-pub async fn procedure_flags(
-    db: &impl ConnectionTrait,
-    filter: &IndicatorFilter,
-) -> anyhow::Result<Vec<ProcedureFlags>> {
-    use procedures::Column as C;
-    let mut query = procedures::Entity::find()
-        .select_only()
-        .columns([C::Code, C::Name, C::OnlineLevel, C::EligibleFullOnline, C::ResultIsDocument])
-        .order_by_asc(C::Code);
-    if let Some(code) = &filter.procedure_code {
-        query = query.filter(C::Code.eq(code.as_str()));
-    }
-    if let Some(field) = &filter.field {
-        query = query.filter(C::Field.eq(field.as_str()));
-    }
-    let rows = query
-        .into_tuple::<(String, String, String, bool, bool)>()
-        .all(db)
-        .await
-        .context("read the procedures' flags")?;
-    Ok(rows
-        .into_iter()
-        .map(|(code, name, online_level, eligible_full_online, result_is_document)| ProcedureFlags {
-            code,
-            name,
-            online_level,
-            eligible_full_online,
-            result_is_document,
-        })
-        .collect())
-}
-
-/// The level of an agency, `None` if there is no such agency.
-///
-/// # Errors
-/// On storage failure.
-pub async fn find_agency_level(db: &impl ConnectionTrait, code: &str) -> anyhow::Result<Option<String>> {
-    agencies::Entity::find_by_id(code.to_owned())
-        .select_only()
-        .column(agencies::Column::Level)
-        .into_tuple::<String>()
-        .one(db)
-        .await
-        .context("read the agency's level")
-}
-
-/// The distinct levels of the agencies.
-pub async fn agency_levels(db: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
-    agencies::Entity::find()
-        .select_only()
-        .column(agencies::Column::Level)
-        .distinct()
-        .into_tuple::<String>()
-        .all(db)
-        .await
-        .context("read the agencies' levels")
-}
-
 /// One batch of the tracking book of `agency_code`: dossiers received in `[start, end)`, oldest
 /// first, with their procedure's name, applicant and agency name.
 ///
@@ -906,26 +817,6 @@ pub async fn open_per_due_day_by_month(
         );
     }
     Ok(per_month)
-}
-
-/// The agencies of the filter's scope (its agency, or those of its level, or all), by code:
-/// (code, name, level).
-///
-/// # Errors
-/// On storage failure.
-pub async fn agencies_in_scope(
-    db: &impl ConnectionTrait,
-    filter: &IndicatorFilter,
-) -> anyhow::Result<Vec<(String, String, String)>> {
-    use agencies::Column as C;
-    let mut query = agencies::Entity::find().select_only().columns([C::Code, C::Name, C::Level]).order_by_asc(C::Code);
-    if let Some(code) = &filter.agency_code {
-        query = query.filter(C::Code.eq(code.as_str()));
-    }
-    if let Some(level) = filter.level {
-        query = query.filter(C::Level.eq(level.as_str()));
-    }
-    query.into_tuple::<(String, String, String)>().all(db).await.context("list the agencies in scope")
 }
 
 /// Adds many records at once, and to their months: multi-row upserts of [`add_to_record`]'s

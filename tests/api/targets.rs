@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, AGENCY_A};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, AGENCY_A};
 
 #[tokio::test]
 async fn the_resolutions_targets_are_seeded_and_an_administrator_can_set_one() {
@@ -50,4 +50,40 @@ async fn the_resolutions_targets_are_seeded_and_an_administrator_can_set_one() {
     let clerk = app.staff(&admin, AGENCY_A, &["clerk"]).await;
     assert_problem(put(body, clerk.access_token).await.unwrap(), 403, "identity_forbidden").await;
     assert_problem(app.get("/api/v1/targets?indicator=happiness").await, 400, "invalid_query").await;
+}
+
+/// The target an indicator report shows for `indicator`.
+async fn reported_target(app: &crate::helpers::TestApp, query: &str, indicator: &str) -> Value {
+    let report: Value = app.get(&format!("/api/v1/indicators?{query}")).await.json().await.unwrap();
+    let item = report["items"].as_array().unwrap().iter().find(|i| i["key"] == indicator).cloned();
+    item.unwrap_or_else(|| panic!("no {indicator} in {report}"))["target"].clone()
+}
+
+#[tokio::test]
+async fn a_catalogue_or_target_write_shows_in_the_next_report_although_the_catalogue_is_kept_in_memory() {
+    // An hour's life: what the reports show after a write can only come from the invalidation.
+    let app = spawn_app_with(|s| s.catalogue_cache_ms = 3_600_000).await;
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    motcua::demo::seed(&db).await.unwrap();
+    let admin = app.admin().await;
+    let commune_2026 = "from=2026-01-01&to=2026-12-31&level=commune";
+    let before = reported_target(&app, commune_2026, "on_time_share").await;
+    assert_ne!(before, 0.93, "the seeded target differs from the one set below");
+
+    let body = json!({"indicator": "on_time_share", "level": "commune", "year": 2026, "target": 0.93,
+        "source": "Nghị quyết (thử nghiệm) của HĐND tỉnh"});
+    let response =
+        app.client.put(app.url("/api/v1/admin/targets")).bearer_auth(&admin.access_token).json(&body).send().await;
+    assert_eq!(response.unwrap().status(), 200);
+    assert_eq!(reported_target(&app, commune_2026, "on_time_share").await, 0.93);
+
+    // An agency created through the API can be reported on at once.
+    let new_agency = "000.00.31.H56";
+    let of_new = format!("from=2026-01-01&to=2026-12-31&agency={new_agency}");
+    assert_problem(app.get(&format!("/api/v1/indicators?{of_new}")).await, 400, "validation_failed").await;
+    let agency = json!({"code": new_agency, "name": "UBND xã Thử Nghiệm", "level": "commune"});
+    let created =
+        app.client.post(app.url("/api/v1/admin/agencies")).bearer_auth(&admin.access_token).json(&agency).send().await;
+    assert_eq!(created.unwrap().status(), 201);
+    assert_eq!(reported_target(&app, &of_new, "on_time_share").await, 0.93, "a commune: the commune's target");
 }
