@@ -7,7 +7,9 @@ use chrono::{Datelike, Days, Months, NaiveDate, Utc};
 use entity::{
     accounts, agencies, attachments, dossier_events, dossiers, national_sync_states, procedures, throughput_records,
 };
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -400,56 +402,72 @@ fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &s
         .to_owned()
 }
 
-/// The records of `grain` from `first` to `last` (inclusive periods) in the filter's scope:
-/// summed per pair, or with `per_period` row by row with their period (a row per pair, period and
-/// shard, which the caller adds up: summing in SQL would give as many groups as rows).
-async fn sum_records(
-    db: &impl ConnectionTrait,
+/// The records of `grain` from `first` to `last` (inclusive periods) in the filter's scope, as
+/// rows of (label, agency, procedure, counters…): summed per pair under the constant `label`, or
+/// with `label` `None` row by row under their own period (a row per pair, period and shard, which
+/// the caller adds up: summing in SQL would give nearly as many groups as rows).
+fn segment_query(
     filter: &IndicatorFilter,
     grain: Grain,
     (first, last): (&str, &str),
-    per_period: bool,
-) -> anyhow::Result<Vec<(String, AgencyProcedure, Counters)>> {
+    label: Option<&str>,
+) -> SelectStatement {
     let mut query = records_between(filter, grain, first, last);
     let (period, agency, procedure) =
         (Alias::new(grain.period_column()), Alias::new("agency_code"), Alias::new("procedure_code"));
-    query.column(agency.clone()).column(procedure.clone());
-    if per_period {
-        query.column(period);
-        query.columns(Counters::NAMES.iter().map(|name| Alias::new(*name)));
-    } else {
-        // Grouped in the monthly rows' key order (pair first): SQLite streams it.
-        query.group_by_col(agency).group_by_col(procedure);
-        for name in Counters::NAMES {
-            // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
-            query.expr_as(
-                Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")),
-                Alias::new(*name),
-            );
+    match label {
+        None => {
+            query.expr_as(Expr::col(period), Alias::new("label")).column(agency).column(procedure);
+            query.columns(Counters::NAMES.iter().map(|name| Alias::new(*name)));
+        }
+        Some(label) => {
+            query.expr_as(Expr::val(label), Alias::new("label")).column(agency.clone()).column(procedure.clone());
+            // Grouped in the monthly rows' key order (pair first): SQLite streams it.
+            query.group_by_col(agency).group_by_col(procedure);
+            for name in Counters::NAMES {
+                // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
+                query.expr_as(
+                    Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")),
+                    Alias::new(*name),
+                );
+            }
         }
     }
+    query
+}
+
+/// The rows of all `segments` ([`segment_query`]s) in one statement: one round trip, however
+/// many segments a period splits into.
+async fn sum_segments(
+    db: &impl ConnectionTrait,
+    segments: Vec<SelectStatement>,
+) -> anyhow::Result<Vec<(String, AgencyProcedure, Counters)>> {
+    let mut segments = segments.into_iter();
+    let Some(mut query) = segments.next() else {
+        return Ok(Vec::new());
+    };
+    query.unions(segments.map(|segment| (UnionType::All, segment)));
     let statement = db.get_database_backend().build(&query);
     let rows = db.query_all_raw(statement).await.context("sum the throughput records")?;
-    // Read by position, in the order selected above: by name, every value looked its column up
-    // among two dozen names (a tenth of a monthly breakdown's instructions at 10 M dossiers).
-    let first_counter = if per_period { 3 } else { 2 };
+    // Read by position, in the order selected: by name, every value looked its column up among
+    // two dozen names (a tenth of a monthly breakdown's instructions at 10 M dossiers).
     rows.into_iter()
         .map(|row| {
             let text = |i: usize| row.try_get_by_index::<String>(i).with_context(|| format!("read column {i}"));
-            let period = if per_period { text(2)? } else { String::new() };
             let values = Counters::NAMES
                 .iter()
                 .enumerate()
-                .map(|(i, name)| row.try_get_by_index::<i64>(first_counter + i).with_context(|| format!("read {name}")))
+                .map(|(i, name)| row.try_get_by_index::<i64>(3 + i).with_context(|| format!("read {name}")))
                 .collect::<anyhow::Result<Vec<i64>>>()?;
-            Ok((period, (text(0)?, text(1)?), Counters::from_values(&values)))
+            Ok((text(0)?, (text(1)?, text(2)?), Counters::from_values(&values)))
         })
         .collect()
 }
 
 /// The records of the filter's period and scope summed per agency and procedure (every channel,
-/// day and shard added up): one row per pair, ordered by pair, read from the aggregates only — the monthly rows
-/// for the whole months of the period, the daily ones for the days around them.
+/// day and shard added up): one row per pair, ordered by pair, read from the aggregates only — the
+/// monthly rows for the whole months of the period, the daily ones for the days around them, in
+/// one statement.
 ///
 /// # Errors
 /// On storage failure.
@@ -457,19 +475,21 @@ pub async fn sum_records_by_pair(
     db: &impl ConnectionTrait,
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<(AgencyProcedure, Counters)>> {
+    let segments = segments(filter.from, filter.to)
+        .iter()
+        .map(|(grain, first, last)| segment_query(filter, *grain, (first, last), Some("")))
+        .collect();
     let mut sums: BTreeMap<AgencyProcedure, Counters> = BTreeMap::new();
-    for (grain, first, last) in segments(filter.from, filter.to) {
-        for (_, pair, counters) in sum_records(db, filter, grain, (&first, &last), false).await? {
-            sums.entry(pair).or_default().add(&counters);
-        }
+    for (_, pair, counters) in sum_segments(db, segments).await? {
+        sums.entry(pair).or_default().add(&counters);
     }
     Ok(sums.into_iter().collect())
 }
 
 /// [`sum_records_by_pair`] for each of `months` (calendar months of the filter's period, the
 /// first and last possibly cut, as `service::months_of` gives them), in their order. The whole
-/// months' rows are read in one statement and added up here, each cut month at either end from
-/// the daily rows: at most three statements whatever the number of months.
+/// months' rows are read row by row and added up here, each cut month at either end summed from
+/// the daily rows: one statement whatever the number of months.
 ///
 /// # Errors
 /// On storage failure.
@@ -481,20 +501,19 @@ pub async fn sum_records_by_month_and_pair(
     let month = |d: NaiveDate| d.format("%Y-%m").to_string();
     let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let whole = |(from, to): &&(NaiveDate, NaiveDate)| from.day() == 1 && to.succ_opt().is_some_and(|n| n.day() == 1);
-    let mut per_month: BTreeMap<String, BTreeMap<AgencyProcedure, Counters>> = BTreeMap::new();
-    // Only the first and last month can be cut, so the whole ones are one range.
+    // Only the first and last month can be cut, so the whole ones are one range, read row by
+    // row; each cut month is summed from the daily rows under its month's label.
     let whole_months: Vec<&(NaiveDate, NaiveDate)> = months.iter().filter(whole).collect();
+    let mut segments = Vec::new();
     if let (Some(first), Some(last)) = (whole_months.first(), whole_months.last()) {
-        let (first, last) = (month(first.0), month(last.0));
-        for (period, pair, counters) in sum_records(db, filter, Grain::Month, (&first, &last), true).await? {
-            per_month.entry(period).or_default().entry(pair).or_default().add(&counters);
-        }
+        segments.push(segment_query(filter, Grain::Month, (&month(first.0), &month(last.0)), None));
     }
     for (from, to) in months.iter().filter(|m| !whole(m)) {
-        let (first, last) = (day(*from), day(*to));
-        for (_, pair, counters) in sum_records(db, filter, Grain::Day, (&first, &last), false).await? {
-            per_month.entry(month(*from)).or_default().entry(pair).or_default().add(&counters);
-        }
+        segments.push(segment_query(filter, Grain::Day, (&day(*from), &day(*to)), Some(&month(*from))));
+    }
+    let mut per_month: BTreeMap<String, BTreeMap<AgencyProcedure, Counters>> = BTreeMap::new();
+    for (month, pair, counters) in sum_segments(db, segments).await? {
+        per_month.entry(month).or_default().entry(pair).or_default().add(&counters);
     }
     Ok(months
         .iter()
