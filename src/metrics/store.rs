@@ -365,31 +365,63 @@ fn scope_condition(
     cond
 }
 
-/// A period split into the whole months it covers, read from the monthly rows, and the days
-/// around them, read from the daily rows: `(grain, first, last)` inclusive ranges.
-fn segments(from: NaiveDate, to: NaiveDate) -> Vec<(Grain, String, String)> {
+/// An inclusive range of business days `YYYY-MM-DD` within one month, to add to the month's
+/// figures or to subtract from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DayRange {
+    first: String,
+    last: String,
+    subtract: bool,
+}
+
+/// How a period is read from the records: a range of months (inclusive, `YYYY-MM`) from the
+/// monthly rows, plus and minus ranges of days from the daily rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ReadPlan {
+    months: Option<(String, String)>,
+    days: Vec<DayRange>,
+}
+
+/// The cheapest way to read `[from, to]`, knowing records exist up to `today` only: each whole
+/// month from its monthly rows; a month cut by the period (only the first and the last can be)
+/// either from the daily rows of its days in the period, or as its monthly rows minus the daily
+/// rows of its days outside the period, whichever reads fewer days that can have records. The
+/// second is what makes a query "up to today" cheap: the month to date is its monthly rows minus
+/// days still to come. A daily row is per channel, so a day of them is about four times as many
+/// rows as a month of monthly rows; reading the month counts as one day.
+///
+/// The months read from the monthly rows always form one range: only the first and last month
+/// can be cut, and whole months lie between them.
+fn read_plan(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> ReadPlan {
     let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let month = |d: NaiveDate| d.format("%Y-%m").to_string();
-    let first_whole =
-        if from.day() == 1 { Some(from) } else { from.with_day(1).and_then(|d| d.checked_add_months(Months::new(1))) };
-    let last_whole = match to.succ_opt() {
-        Some(next) if next.day() == 1 => Some(to),
-        _ => to.with_day(1).and_then(|d| d.pred_opt()),
-    };
-    match (first_whole, last_whole) {
-        (Some(first), Some(last)) if first <= last => {
-            let mut segments = Vec::new();
-            if from < first {
-                segments.push((Grain::Day, day(from), day(first - Days::new(1))));
-            }
-            segments.push((Grain::Month, month(first), month(last)));
-            if last < to {
-                segments.push((Grain::Day, day(last + Days::new(1)), day(to)));
-            }
-            segments
+    // Days of [first, last] up to today: those that can have daily rows.
+    let recorded = |first: NaiveDate, last: NaiveDate| Ord::max((Ord::min(last, today) - first).num_days(), -1) + 1;
+    let mut months: Vec<NaiveDate> = Vec::new();
+    let mut days = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let month_start = start.with_day(1).unwrap_or(start);
+        let next_month = month_start.checked_add_months(Months::new(1));
+        let month_end = next_month.and_then(|n| n.pred_opt()).unwrap_or(to);
+        let end = Ord::min(month_end, to);
+        let before = (month_start < start).then(|| (month_start, start - Days::new(1)));
+        let after = (end < month_end).then(|| (end + Days::new(1), month_end));
+        let outside = [before, after].into_iter().flatten();
+        let whole = before.is_none() && after.is_none();
+        if whole || 1 + outside.clone().map(|(f, l)| recorded(f, l)).sum::<i64>() < recorded(start, end) {
+            months.push(month_start);
+            days.extend(outside.map(|(f, l)| DayRange { first: day(f), last: day(l), subtract: true }));
+        } else {
+            days.push(DayRange { first: day(start), last: day(end), subtract: false });
         }
-        _ => vec![(Grain::Day, day(from), day(to))],
+        match next_month {
+            Some(next) => start = next,
+            None => break,
+        }
     }
+    let months = months.first().zip(months.last()).map(|(first, last)| (month(*first), month(*last)));
+    ReadPlan { months, days }
 }
 
 fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &str) -> SelectStatement {
@@ -402,38 +434,70 @@ fn records_between(filter: &IndicatorFilter, grain: Grain, first: &str, last: &s
         .to_owned()
 }
 
+/// How a segment's rows come back.
+#[derive(Debug, Clone, Copy)]
+enum Rows<'a> {
+    /// Row by row, labelled with their period (a row per pair, period and shard, which the
+    /// caller adds up: summing in SQL would give nearly as many groups as rows).
+    Each,
+    /// Summed per pair under the constant `label`, negated to `subtract`.
+    Summed { label: &'a str, subtract: bool },
+}
+
 /// The records of `grain` from `first` to `last` (inclusive periods) in the filter's scope, as
-/// rows of (label, agency, procedure, counters…): summed per pair under the constant `label`, or
-/// with `label` `None` row by row under their own period (a row per pair, period and shard, which
-/// the caller adds up: summing in SQL would give nearly as many groups as rows).
+/// rows of (label, agency, procedure, counters…).
 fn segment_query(
     filter: &IndicatorFilter,
     grain: Grain,
     (first, last): (&str, &str),
-    label: Option<&str>,
+    rows: Rows<'_>,
 ) -> SelectStatement {
     let mut query = records_between(filter, grain, first, last);
     let (period, agency, procedure) =
         (Alias::new(grain.period_column()), Alias::new("agency_code"), Alias::new("procedure_code"));
-    match label {
-        None => {
+    match rows {
+        Rows::Each => {
             query.expr_as(Expr::col(period), Alias::new("label")).column(agency).column(procedure);
             query.columns(Counters::NAMES.iter().map(|name| Alias::new(*name)));
         }
-        Some(label) => {
+        Rows::Summed { label, subtract } => {
             query.expr_as(Expr::val(label), Alias::new("label")).column(agency.clone()).column(procedure.clone());
             // Grouped in the monthly rows' key order (pair first): SQLite streams it.
             query.group_by_col(agency).group_by_col(procedure);
             for name in Counters::NAMES {
+                let sum = Func::sum(Expr::col(Alias::new(*name)));
+                let signed = if subtract { Expr::expr(sum).mul(-1) } else { sum.into() };
                 // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
-                query.expr_as(
-                    Func::cast_as(Func::sum(Expr::col(Alias::new(*name))), Alias::new("BIGINT")),
-                    Alias::new(*name),
-                );
+                query.expr_as(Func::cast_as(signed, Alias::new("BIGINT")), Alias::new(*name));
             }
         }
     }
     query
+}
+
+/// The segments that read `plan`, each summed per pair under `label_of` its month (`YYYY-MM`),
+/// the monthly rows read as `months`.
+fn plan_segments(
+    filter: &IndicatorFilter,
+    plan: &ReadPlan,
+    months: Rows<'_>,
+    label_of: impl Fn(&str) -> String,
+) -> Vec<SelectStatement> {
+    let mut segments = Vec::new();
+    if let Some((first, last)) = &plan.months {
+        segments.push(segment_query(filter, Grain::Month, (first, last), months));
+    }
+    for range in &plan.days {
+        let label = label_of(range.first.get(..7).unwrap_or_default());
+        let rows = Rows::Summed { label: &label, subtract: range.subtract };
+        segments.push(segment_query(filter, Grain::Day, (&range.first, &range.last), rows));
+    }
+    segments
+}
+
+/// Today's business date: no record is dated later.
+fn business_today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive()
 }
 
 /// The rows of all `segments` ([`segment_query`]s) in one statement: one round trip, however
@@ -475,10 +539,8 @@ pub async fn sum_records_by_pair(
     db: &impl ConnectionTrait,
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<(AgencyProcedure, Counters)>> {
-    let segments = segments(filter.from, filter.to)
-        .iter()
-        .map(|(grain, first, last)| segment_query(filter, *grain, (first, last), Some("")))
-        .collect();
+    let plan = read_plan(filter.from, filter.to, business_today());
+    let segments = plan_segments(filter, &plan, Rows::Summed { label: "", subtract: false }, |_| String::new());
     let mut sums: BTreeMap<AgencyProcedure, Counters> = BTreeMap::new();
     for (_, pair, counters) in sum_segments(db, segments).await? {
         sums.entry(pair).or_default().add(&counters);
@@ -487,9 +549,9 @@ pub async fn sum_records_by_pair(
 }
 
 /// [`sum_records_by_pair`] for each of `months` (calendar months of the filter's period, the
-/// first and last possibly cut, as `service::months_of` gives them), in their order. The whole
-/// months' rows are read row by row and added up here, each cut month at either end summed from
-/// the daily rows: one statement whatever the number of months.
+/// first and last possibly cut, as `service::months_of` gives them), in their order. Read as
+/// [`read_plan`] says, the monthly rows row by row and added up here: one statement whatever the
+/// number of months.
 ///
 /// # Errors
 /// On storage failure.
@@ -499,18 +561,9 @@ pub async fn sum_records_by_month_and_pair(
     months: &[(NaiveDate, NaiveDate)],
 ) -> anyhow::Result<Vec<Vec<(AgencyProcedure, Counters)>>> {
     let month = |d: NaiveDate| d.format("%Y-%m").to_string();
-    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let whole = |(from, to): &&(NaiveDate, NaiveDate)| from.day() == 1 && to.succ_opt().is_some_and(|n| n.day() == 1);
-    // Only the first and last month can be cut, so the whole ones are one range, read row by
-    // row; each cut month is summed from the daily rows under its month's label.
-    let whole_months: Vec<&(NaiveDate, NaiveDate)> = months.iter().filter(whole).collect();
-    let mut segments = Vec::new();
-    if let (Some(first), Some(last)) = (whole_months.first(), whole_months.last()) {
-        segments.push(segment_query(filter, Grain::Month, (&month(first.0), &month(last.0)), None));
-    }
-    for (from, to) in months.iter().filter(|m| !whole(m)) {
-        segments.push(segment_query(filter, Grain::Day, (&day(*from), &day(*to)), Some(&month(*from))));
-    }
+    // The monthly rows row by row, each labelled with its month; the days each under theirs.
+    let plan = read_plan(filter.from, filter.to, business_today());
+    let segments = plan_segments(filter, &plan, Rows::Each, str::to_owned);
     let mut per_month: BTreeMap<String, BTreeMap<AgencyProcedure, Counters>> = BTreeMap::new();
     for (month, pair, counters) in sum_segments(db, segments).await? {
         per_month.entry(month).or_default().entry(pair).or_default().add(&counters);
@@ -967,36 +1020,91 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn split(from: &str, to: &str) -> Vec<(Grain, String, String)> {
-        segments(d(from), d(to))
+    /// The plan of `[from, to]` read on a day after both.
+    fn plan(from: &str, to: &str) -> ReadPlan {
+        read_plan(d(from), d(to), d("2030-01-01"))
     }
 
-    fn seg(grain: Grain, first: &str, last: &str) -> (Grain, String, String) {
-        (grain, first.to_owned(), last.to_owned())
+    fn months(first: &str, last: &str) -> Option<(String, String)> {
+        Some((first.to_owned(), last.to_owned()))
+    }
+
+    fn add(first: &str, last: &str) -> DayRange {
+        DayRange { first: first.to_owned(), last: last.to_owned(), subtract: false }
+    }
+
+    fn subtract(first: &str, last: &str) -> DayRange {
+        DayRange { first: first.to_owned(), last: last.to_owned(), subtract: true }
     }
 
     #[test]
     fn whole_months_are_read_from_the_monthly_rows_and_the_days_around_them_from_the_daily_ones() {
         assert_eq!(
-            split("2026-01-15", "2026-11-20"),
-            [
-                seg(Grain::Day, "2026-01-15", "2026-01-31"),
-                seg(Grain::Month, "2026-02", "2026-10"),
-                seg(Grain::Day, "2026-11-01", "2026-11-20")
-            ]
+            plan("2026-01-25", "2026-11-05"),
+            ReadPlan {
+                months: months("2026-02", "2026-10"),
+                days: vec![add("2026-01-25", "2026-01-31"), add("2026-11-01", "2026-11-05")]
+            }
         );
-        assert_eq!(split("2026-01-01", "2026-12-31"), [seg(Grain::Month, "2026-01", "2026-12")]);
-        assert_eq!(split("2025-12-01", "2026-02-28"), [seg(Grain::Month, "2025-12", "2026-02")]);
+        assert_eq!(plan("2026-01-01", "2026-12-31"), ReadPlan { months: months("2026-01", "2026-12"), days: vec![] });
+        assert_eq!(plan("2025-12-01", "2026-02-28"), ReadPlan { months: months("2025-12", "2026-02"), days: vec![] });
+    }
+
+    #[test]
+    fn a_month_mostly_in_the_period_is_its_monthly_rows_minus_the_days_outside() {
         assert_eq!(
-            split("2026-02-01", "2026-03-30"),
-            [seg(Grain::Month, "2026-02", "2026-02"), seg(Grain::Day, "2026-03-01", "2026-03-30")]
+            plan("2026-01-05", "2026-03-30"),
+            ReadPlan {
+                months: months("2026-01", "2026-03"),
+                days: vec![subtract("2026-01-01", "2026-01-04"), subtract("2026-03-31", "2026-03-31")]
+            }
+        );
+        assert_eq!(
+            plan("2026-03-02", "2026-03-30"),
+            ReadPlan {
+                months: months("2026-03", "2026-03"),
+                days: vec![subtract("2026-03-01", "2026-03-01"), subtract("2026-03-31", "2026-03-31")]
+            }
         );
     }
 
     #[test]
-    fn a_period_without_a_whole_month_is_read_from_the_daily_rows() {
-        assert_eq!(split("2026-03-02", "2026-03-31"), [seg(Grain::Day, "2026-03-02", "2026-03-31")]);
-        assert_eq!(split("2026-03-15", "2026-04-14"), [seg(Grain::Day, "2026-03-15", "2026-04-14")]);
-        assert_eq!(split("2026-11-30", "2026-11-30"), [seg(Grain::Day, "2026-11-30", "2026-11-30")]);
+    fn days_still_to_come_cost_nothing_so_the_month_to_date_is_the_month_minus_them() {
+        let today = d("2026-11-10");
+        assert_eq!(
+            read_plan(d("2026-11-01"), today, today),
+            ReadPlan { months: months("2026-11", "2026-11"), days: vec![subtract("2026-11-11", "2026-11-30")] }
+        );
+        // A year up to today: the first day alone from the daily rows, this month as above.
+        assert_eq!(
+            read_plan(d("2025-11-10"), today, today),
+            ReadPlan {
+                months: months("2025-11", "2026-11"),
+                days: vec![subtract("2025-11-01", "2025-11-09"), subtract("2026-11-11", "2026-11-30")]
+            }
+        );
+        assert_eq!(
+            read_plan(d("2025-11-25"), today, today),
+            ReadPlan {
+                months: months("2025-12", "2026-11"),
+                days: vec![add("2025-11-25", "2025-11-30"), subtract("2026-11-11", "2026-11-30")]
+            }
+        );
+    }
+
+    #[test]
+    fn a_few_days_are_read_from_the_daily_rows() {
+        assert_eq!(
+            plan("2026-03-10", "2026-03-20"),
+            ReadPlan { months: None, days: vec![add("2026-03-10", "2026-03-20")] }
+        );
+        assert_eq!(
+            plan("2026-03-25", "2026-04-05"),
+            ReadPlan { months: None, days: vec![add("2026-03-25", "2026-03-31"), add("2026-04-01", "2026-04-05")] }
+        );
+        assert_eq!(
+            plan("2026-11-30", "2026-11-30"),
+            ReadPlan { months: None, days: vec![add("2026-11-30", "2026-11-30")] }
+        );
     }
 }

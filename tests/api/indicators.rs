@@ -992,3 +992,64 @@ async fn the_tracking_book_workbook_has_the_rows_of_the_csv_with_numbers_and_dat
     .await;
     assert_problem(app.get("/api/v1/desk/tracking-book.xlsx").await, 401, "identity_unauthenticated").await;
 }
+
+/// The fractions of a report that add up over disjoint periods: all but the on-time share (it
+/// counts the dossiers open at the period's end) and the catalogue's full-online share.
+fn additive(report: &Value) -> BTreeMap<String, (i64, i64)> {
+    let mut all = fractions(report);
+    all.retain(|key, _| key != "on_time_share" && key != "procedures_full_online_share");
+    all
+}
+
+fn add_up(total: &mut BTreeMap<String, (i64, i64)>, part: BTreeMap<String, (i64, i64)>) {
+    for (key, (numerator, denominator)) in part {
+        let sum = total.entry(key).or_default();
+        *sum = (sum.0 + numerator, sum.1 + denominator);
+    }
+}
+
+#[tokio::test]
+async fn a_month_read_as_its_monthly_rows_minus_the_days_outside_the_period_gives_the_sum_of_its_days() {
+    // Arrange: 3,000 generated dossiers over the last 150 days; a period from the 5th of a month
+    // to a few days before the end of another, both in the past: each end month is read as its
+    // monthly rows minus the days outside the period, the months between as monthly rows.
+    let app = spawn_app().await;
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    motcua::demo::seed(&db).await.unwrap();
+    let plan = motcua::metrics::generate::Plan { count: 3000, seed: 766, days: 150 };
+    motcua::metrics::generate::generate(&db, plan).await.unwrap();
+    let this_month = business_today().with_day(1).unwrap();
+    let from = this_month.checked_sub_months(chrono::Months::new(4)).unwrap() + chrono::Days::new(4);
+    let to = this_month.checked_sub_months(chrono::Months::new(1)).unwrap() - chrono::Days::new(4);
+    let report = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        let app = &app;
+        async move { app.get(&format!("/api/v1/indicators?from={from}&to={to}")).await.json::<Value>().await.unwrap() }
+    };
+
+    // Act: the period, its months, and each week of it (a week is read from the daily rows).
+    let whole = additive(&report(from, to).await);
+    let by_month: Value =
+        app.get(&format!("/api/v1/indicators/by-month?from={from}&to={to}")).await.json().await.unwrap();
+    let mut weeks_total = BTreeMap::new();
+    let mut weeks_per_month: BTreeMap<String, BTreeMap<String, (i64, i64)>> = BTreeMap::new();
+    let mut start = from;
+    while start <= to {
+        let month_end =
+            start.with_day(1).unwrap().checked_add_months(chrono::Months::new(1)).unwrap().pred_opt().unwrap();
+        let end = (start + chrono::Days::new(6)).min(month_end).min(to);
+        let week = additive(&report(start, end).await);
+        add_up(weeks_per_month.entry(start.format("%Y-%m").to_string()).or_default(), week.clone());
+        add_up(&mut weeks_total, week);
+        start = end + chrono::Days::new(1);
+    }
+
+    // Assert
+    assert!(whole["online_dossier_share"].1 > 1000, "the period has dossiers: {whole:?}");
+    assert_eq!(whole, weeks_total);
+    let months = by_month["months"].as_array().unwrap();
+    assert_eq!(months.len(), 3);
+    for month in months {
+        let key = month["from"].as_str().unwrap().get(..7).unwrap().to_owned();
+        assert_eq!(additive(&json!({"items": month["items"]})), weeks_per_month[&key], "{key}");
+    }
+}
