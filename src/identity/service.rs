@@ -454,12 +454,12 @@ pub async fn authenticate(
         }
         kind => {
             let account =
-                store::find_account_by_id(db, claims.sub).await?.filter(|a| a.active).ok_or_else(deactivated)?;
+                store::find_account_standing(db, claims.sub).await?.filter(|a| a.active).ok_or_else(deactivated)?;
             if account.kind != kind {
                 return Err(IdentityError::TokenInvalid("token kind does not match the account".to_owned()));
             }
             Ok(Principal {
-                id: account.id,
+                id: claims.sub,
                 kind: account.kind,
                 agency_code: account.agency_code,
                 roles: account.roles,

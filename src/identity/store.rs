@@ -110,6 +110,36 @@ pub(super) async fn find_account_by_id(db: &impl ConnectionTrait, id: Uuid) -> R
     accounts::Entity::find_by_id(id).one(db).await?.map(Account::try_from).transpose()
 }
 
+/// What checking a bearer token needs of its account, read on every authenticated request.
+#[derive(Debug, Clone)]
+pub struct AccountStanding {
+    pub kind: PrincipalKind,
+    pub agency_code: Option<String>,
+    pub roles: Vec<Role>,
+    pub active: bool,
+}
+
+/// The standing of an account: four columns instead of the whole row (its password hash, names
+/// and dates are not needed to authorise a request).
+pub(super) async fn find_account_standing(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<AccountStanding>, IdentityError> {
+    use accounts::Column as C;
+    let row = accounts::Entity::find_by_id(id)
+        .select_only()
+        .columns([C::Kind, C::AgencyCode, C::Roles, C::Active])
+        .into_tuple::<(String, Option<String>, String, bool)>()
+        .one(db)
+        .await?;
+    row.map(|(kind, agency_code, roles, active)| {
+        let kind = PrincipalKind::parse(&kind)
+            .ok_or_else(|| IdentityError::Unexpected(anyhow::anyhow!("account {id} has unknown kind {kind}")))?;
+        Ok(AccountStanding { kind, agency_code, roles: parse_roles(&roles), active })
+    })
+    .transpose()
+}
+
 /// By e-mail (lower-cased) or, for 12 digits, by national ID number.
 pub(super) async fn find_account_by_username(
     db: &impl ConnectionTrait,
