@@ -200,20 +200,77 @@ pub struct OpenDue {
     pub resupplied: i64,
 }
 
-/// Sums snapshot rows into [`OpenAtEnd`] for a period ending `to`.
-pub fn at_end<'a>(rows: impl IntoIterator<Item = &'a OpenDue>, to: NaiveDate) -> OpenAtEnd {
-    let last_day = to.format("%Y-%m-%d").to_string();
-    let mut end = OpenAtEnd::default();
-    for row in rows {
-        // `YYYY-MM-DD` strings order as the dates do.
-        if row.due_day >= last_day {
-            end.within += row.open;
-        } else {
-            end.overdue += row.open;
-        }
-        end.overdue += row.resupplied;
+impl OpenAtEnd {
+    /// Adds another scope's open dossiers.
+    pub fn add(&mut self, other: OpenAtEnd) {
+        self.within += other.within;
+        self.overdue += other.overdue;
     }
-    end
+
+    /// Counts the open dossiers of one appointment day at the end of a period whose last day is
+    /// `last_day` (`YYYY-MM-DD` strings order as the dates do).
+    fn count(&mut self, due_day: &str, open: i64, resupplied: i64, last_day: &str) {
+        if due_day >= last_day {
+            self.within += open;
+        } else {
+            self.overdue += open;
+        }
+        self.overdue += resupplied;
+    }
+}
+
+/// The open dossiers of each agency at the end of a period whose last day is `to`, from snapshot
+/// rows.
+pub fn at_end_per_agency<'a>(
+    rows: impl IntoIterator<Item = &'a OpenDue>,
+    to: NaiveDate,
+) -> BTreeMap<String, OpenAtEnd> {
+    let last_day = to.format("%Y-%m-%d").to_string();
+    let mut per_agency: BTreeMap<String, OpenAtEnd> = BTreeMap::new();
+    for row in rows {
+        if !per_agency.contains_key(&row.agency_code) {
+            per_agency.insert(row.agency_code.clone(), OpenAtEnd::default());
+        }
+        if let Some(end) = per_agency.get_mut(&row.agency_code) {
+            end.count(&row.due_day, row.open, row.resupplied, &last_day);
+        }
+    }
+    per_agency
+}
+
+/// [`at_end_per_agency`] at each of `ends` (ascending), from the snapshot rows grouped by month
+/// of reception (`YYYY-MM`): at each end, the dossiers received in its month or before. The rows
+/// are added up once, month after month, and each end only reads the running totals.
+pub fn at_each_end(
+    by_reception: BTreeMap<String, Vec<OpenDue>>,
+    ends: &[NaiveDate],
+) -> Vec<BTreeMap<String, OpenAtEnd>> {
+    // Running totals per (agency, appointment day) over the reception months, oldest first.
+    let mut open: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    let mut received = by_reception.into_iter().peekable();
+    ends.iter()
+        .map(|end| {
+            let month = end.format("%Y-%m").to_string();
+            while let Some((_, rows)) = received.next_if(|(m, _)| *m <= month) {
+                for row in rows {
+                    let sums = open.entry((row.agency_code, row.due_day)).or_default();
+                    sums.0 += row.open;
+                    sums.1 += row.resupplied;
+                }
+            }
+            let last_day = end.format("%Y-%m-%d").to_string();
+            let mut per_agency: BTreeMap<String, OpenAtEnd> = BTreeMap::new();
+            for ((agency, due_day), (open, resupplied)) in &open {
+                if !per_agency.contains_key(agency) {
+                    per_agency.insert(agency.clone(), OpenAtEnd::default());
+                }
+                if let Some(at_end) = per_agency.get_mut(agency) {
+                    at_end.count(due_day, *open, *resupplied, &last_day);
+                }
+            }
+            per_agency
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -296,7 +353,28 @@ mod tests {
         };
         let per_due_day =
             [due("2026-12-03", 2, 1), due("2026-12-04", 3, 0), due("2026-12-05", 4, 2), due(CLOCK_STOPPED, 5, 0)];
-        let end = at_end(&per_due_day, NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
-        assert_eq!(end, OpenAtEnd { within: 3 + 4 + 5, overdue: 2 + 1 + 2 });
+        let end = at_end_per_agency(&per_due_day, NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
+        assert_eq!(end["000.00.14.H56"], OpenAtEnd { within: 3 + 4 + 5, overdue: 2 + 1 + 2 });
+    }
+
+    #[test]
+    fn at_the_end_of_each_month_the_dossiers_received_by_then_are_counted_against_that_day() {
+        let due = |agency: &str, day: &str, open| OpenDue {
+            agency_code: agency.into(),
+            due_day: day.into(),
+            open,
+            resupplied: 0,
+        };
+        let by_reception = BTreeMap::from([
+            ("2026-10".to_owned(), vec![due("A", "2026-11-05", 2), due("B", "2026-10-20", 1)]),
+            ("2026-11".to_owned(), vec![due("A", "2026-12-02", 4)]),
+        ]);
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let ends = at_each_end(by_reception, &[day(10, 31), day(11, 30), day(12, 10)]);
+        let of = |end: &BTreeMap<String, OpenAtEnd>, agency: &str| end.get(agency).copied().unwrap_or_default();
+        assert_eq!(of(&ends[0], "A"), OpenAtEnd { within: 2, overdue: 0 }, "due after 31 October");
+        assert_eq!(of(&ends[0], "B"), OpenAtEnd { within: 0, overdue: 1 });
+        assert_eq!(of(&ends[1], "A"), OpenAtEnd { within: 4, overdue: 2 }, "November's reception counts too");
+        assert_eq!(of(&ends[2], "A"), OpenAtEnd { within: 0, overdue: 6 });
     }
 }

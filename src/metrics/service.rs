@@ -7,7 +7,7 @@ use entity::targets;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -15,7 +15,7 @@ use super::catalogue::IndicatorCatalogue;
 use super::domain::{
     fractions, gap, points, ratio, resolution_targets, Indicator, IndicatorFilter, ProcedureFlags, Target,
 };
-use super::open::{OpenAtEnd, OpenDue};
+use super::open::OpenAtEnd;
 use super::records::Counters;
 use super::store;
 use crate::catalog::domain::AgencyLevel;
@@ -237,7 +237,8 @@ pub async fn indicators_by_month(
 ) -> anyhow::Result<Vec<IndicatorReport>> {
     let months = months_of(filter.from, filter.to);
     let sums = store::sum_records_by_month_and_pair(db, filter, &months).await?;
-    let open = store::open_per_due_day_by_month(db, filter, &months).await?;
+    let ends: Vec<NaiveDate> = months.iter().map(|(_, to)| *to).collect();
+    let open = super::open::at_each_end(store::open_per_due_day_by_reception_month(db, filter).await?, &ends);
     let targets = catalogue.targets();
     let catalogue = Catalogue::of(catalogue, filter);
     Ok(months
@@ -268,14 +269,15 @@ impl Catalogue {
 struct PeriodFigures {
     /// Ordered by pair.
     sums: Vec<(store::AgencyProcedure, Counters)>,
-    open: Vec<OpenDue>,
+    /// The open dossiers at the period's end, per agency.
+    open: BTreeMap<String, OpenAtEnd>,
 }
 
 impl PeriodFigures {
     async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
         Ok(Self {
             sums: store::sum_records_by_pair(db, filter).await?,
-            open: store::open_per_due_day(db, filter).await?,
+            open: super::open::at_end_per_agency(&store::open_per_due_day(db, filter).await?, filter.to),
         })
     }
 
@@ -296,7 +298,10 @@ impl PeriodFigures {
     ) -> IndicatorReport {
         let in_scope = |code: &str| agency.is_none_or(|a| a == code);
         let sums = self.sums.iter().filter(|((a, _), _)| in_scope(a)).map(|((_, p), c)| (p.as_str(), c));
-        let open = super::open::at_end(self.open.iter().filter(|o| in_scope(&o.agency_code)), filter.to);
+        let mut open = OpenAtEnd::default();
+        for (_, at_end) in self.open.iter().filter(|(a, _)| in_scope(a)) {
+            open.add(*at_end);
+        }
         let pairs: Vec<&store::AgencyProcedure> = catalogue.pairs.iter().filter(|(a, _)| in_scope(a)).collect();
         let offered: BTreeSet<String> = pairs.iter().map(|(_, procedure)| procedure.clone()).collect();
         let items = fractions(sums, open, &catalogue.flags, &offered)

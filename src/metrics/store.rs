@@ -826,17 +826,15 @@ pub async fn open_per_due_day(db: &impl ConnectionTrait, filter: &IndicatorFilte
         .collect()
 }
 
-/// [`open_per_due_day`] at the end of each of `months` (as for
-/// [`sum_records_by_month_and_pair`]), in their order: one statement grouped by the month of
-/// reception, each month's rows being those received by its end.
+/// [`open_per_due_day`] grouped by month of reception (`YYYY-MM`) too, for the open dossiers at
+/// the end of each month of a period (`open::at_each_end`): one statement.
 ///
 /// # Errors
 /// On storage failure.
-pub async fn open_per_due_day_by_month(
+pub async fn open_per_due_day_by_reception_month(
     db: &impl ConnectionTrait,
     filter: &IndicatorFilter,
-    months: &[(NaiveDate, NaiveDate)],
-) -> anyhow::Result<Vec<Vec<OpenDue>>> {
+) -> anyhow::Result<BTreeMap<String, Vec<OpenDue>>> {
     let received_month = Expr::cust("SUBSTR(received_day, 1, 7)");
     let (agency, due_day) = (Alias::new("agency_code"), Alias::new("due_day"));
     let mut query = Query::select()
@@ -864,31 +862,7 @@ pub async fn open_per_due_day_by_month(
             resupplied: count("open_resupplied")?,
         });
     }
-    // Running totals per (agency, appointment day) over the reception months, oldest first.
-    let mut open: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-    let mut received = by_reception.into_iter().peekable();
-    let mut per_month = Vec::with_capacity(months.len());
-    for (from, _) in months {
-        let month = from.format("%Y-%m").to_string();
-        while let Some((_, rows)) = received.next_if(|(m, _)| *m <= month) {
-            for row in rows {
-                let sums = open.entry((row.agency_code, row.due_day)).or_default();
-                sums.0 += row.open;
-                sums.1 += row.resupplied;
-            }
-        }
-        per_month.push(
-            open.iter()
-                .map(|((agency_code, due_day), (open, resupplied))| OpenDue {
-                    agency_code: agency_code.clone(),
-                    due_day: due_day.clone(),
-                    open: *open,
-                    resupplied: *resupplied,
-                })
-                .collect(),
-        );
-    }
-    Ok(per_month)
+    Ok(by_reception)
 }
 
 /// Adds many records at once, and to their months: multi-row upserts of [`add_to_record`]'s
