@@ -35,8 +35,11 @@ YEAR_AGO=$(TZ=Asia/Ho_Chi_Minh date -d "$TODAY - $((DAYS - 1)) days" +%F)
 MONTH_START=$(TZ=Asia/Ho_Chi_Minh date -d "$TODAY" +%Y-%m-01)
 LAST_MONTH_START=$(TZ=Asia/Ho_Chi_Minh date -d "$MONTH_START - 1 month" +%F)
 LAST_MONTH_END=$(TZ=Asia/Ho_Chi_Minh date -d "$MONTH_START - 1 day" +%F)
-# name|path?query (under /api/v1): the indicator query with six filters, then the dashboard's
-# two breakdowns (per agency: one read for all agencies; per month: one read per month).
+# A period cut mid-month at both ends (the 15th of the first month to the 20th of the last).
+MID_FROM=$(TZ=Asia/Ho_Chi_Minh date -d "$YEAR_AGO" +%Y-%m-15)
+MID_TO=$(TZ=Asia/Ho_Chi_Minh date -d "$LAST_MONTH_START" +%Y-%m-20)
+# name|path?query (under /api/v1): the indicator query with seven filters, then the dashboard's
+# two breakdowns (each one read of the aggregates for all its agencies or months).
 FILTERS=(
   "province, whole period|indicators?from=$YEAR_AGO&to=$TODAY"
   "province, last month|indicators?from=$LAST_MONTH_START&to=$LAST_MONTH_END"
@@ -44,6 +47,7 @@ FILTERS=(
   "one agency, whole period|indicators?from=$YEAR_AGO&to=$TODAY&agency=000.17.22.H56"
   "communes, one field, period|indicators?from=$YEAR_AGO&to=$TODAY&level=commune&field=H%E1%BB%99%20t%E1%BB%8Bch"
   "one procedure, last month|indicators?from=$LAST_MONTH_START&to=$LAST_MONTH_END&procedure=1.004873"
+  "province, mid-month to mid-month|indicators?from=$MID_FROM&to=$MID_TO"
   "by agency, whole period|indicators/by-agency?from=$YEAR_AGO&to=$TODAY"
   "by month, whole period|indicators/by-month?from=$YEAR_AGO&to=$TODAY"
 )
