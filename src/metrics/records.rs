@@ -45,6 +45,24 @@ macro_rules! counters {
             pub fn add(&mut self, other: &Self) {
                 $(self.$name += other.$name;)*
             }
+
+            /// The counter named `name` (one of [`Self::NAMES`]), `None` for another name.
+            pub fn get(&self, name: &str) -> Option<i64> {
+                match name {
+                    $(stringify!($name) => Some(self.$name),)*
+                    _ => None,
+                }
+            }
+
+            /// Sets the counter named `name`; `false` (and nothing set) for a name not in
+            /// [`Self::NAMES`].
+            pub fn set(&mut self, name: &str, value: i64) -> bool {
+                match name {
+                    $(stringify!($name) => self.$name = value,)*
+                    _ => return false,
+                }
+                true
+            }
         }
     };
 }

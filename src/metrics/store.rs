@@ -13,7 +13,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::domain::IndicatorFilter;
+use super::domain::{IndicatorFilter, COUNTERS_READ};
 use super::open::{OpenCounts, OpenDue, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
@@ -445,7 +445,7 @@ enum Rows<'a> {
 }
 
 /// The records of `grain` from `first` to `last` (inclusive periods) in the filter's scope, as
-/// rows of (label, agency, procedure, counters…).
+/// rows of (label, agency, procedure, the counters the indicators read…).
 fn segment_query(
     filter: &IndicatorFilter,
     grain: Grain,
@@ -458,13 +458,13 @@ fn segment_query(
     match rows {
         Rows::Each => {
             query.expr_as(Expr::col(period), Alias::new("label")).column(agency).column(procedure);
-            query.columns(Counters::NAMES.iter().map(|name| Alias::new(*name)));
+            query.columns(COUNTERS_READ.iter().map(|name| Alias::new(*name)));
         }
         Rows::Summed { label, subtract } => {
             query.expr_as(Expr::val(label), Alias::new("label")).column(agency.clone()).column(procedure.clone());
             // Grouped in the monthly rows' key order (pair first): SQLite streams it.
             query.group_by_col(agency).group_by_col(procedure);
-            for name in Counters::NAMES {
+            for name in COUNTERS_READ {
                 let sum = Func::sum(Expr::col(Alias::new(*name)));
                 let signed = if subtract { Expr::expr(sum).mul(-1) } else { sum.into() };
                 // SUM(bigint) is numeric on PostgreSQL: cast back so both backends give an i64.
@@ -518,12 +518,12 @@ async fn sum_segments(
     rows.into_iter()
         .map(|row| {
             let text = |i: usize| row.try_get_by_index::<String>(i).with_context(|| format!("read column {i}"));
-            let values = Counters::NAMES
-                .iter()
-                .enumerate()
-                .map(|(i, name)| row.try_get_by_index::<i64>(3 + i).with_context(|| format!("read {name}")))
-                .collect::<anyhow::Result<Vec<i64>>>()?;
-            Ok((text(0)?, (text(1)?, text(2)?), Counters::from_values(&values)))
+            let mut counters = Counters::default();
+            for (i, name) in COUNTERS_READ.iter().enumerate() {
+                let value = row.try_get_by_index::<i64>(3 + i).with_context(|| format!("read {name}"))?;
+                counters.set(name, value);
+            }
+            Ok((text(0)?, (text(1)?, text(2)?), counters))
         })
         .collect()
 }
