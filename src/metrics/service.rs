@@ -153,7 +153,7 @@ pub async fn indicators(
 ) -> anyhow::Result<IndicatorReport> {
     let period = PeriodFigures::read(db, filter).await?;
     let targets = applicable_targets(catalogue.targets(), level, filter.to.year());
-    Ok(period.report(&Catalogue::of(catalogue, filter), filter, level, &targets, None))
+    Ok(period.report(&CatalogueInScope::of(catalogue, filter), filter, level, &targets, None))
 }
 
 /// The target of each indicator that applies at `level` in `year`: the one set for the latest
@@ -192,7 +192,7 @@ pub async fn indicators_by_agency(
     filter: &IndicatorFilter,
 ) -> anyhow::Result<Vec<AgencyReport>> {
     let period = PeriodFigures::read(db, filter).await?;
-    let in_scope = Catalogue::of(catalogue, filter);
+    let in_scope = CatalogueInScope::of(catalogue, filter);
     Ok(catalogue
         .agencies_in_scope(filter)
         .map(|agency| {
@@ -240,7 +240,7 @@ pub async fn indicators_by_month(
     let ends: Vec<NaiveDate> = months.iter().map(|(_, to)| *to).collect();
     let open = super::open::at_each_end(store::open_per_due_day_by_reception_month(db, filter).await?, &ends);
     let targets = catalogue.targets();
-    let catalogue = Catalogue::of(catalogue, filter);
+    let catalogue = CatalogueInScope::of(catalogue, filter);
     Ok(months
         .into_iter()
         .zip(sums.into_iter().zip(open))
@@ -254,12 +254,12 @@ pub async fn indicators_by_month(
 
 /// The catalogue of a scope, whatever the period: the procedures' indicator flags and the
 /// (agency, procedure) pairs it assigns.
-struct Catalogue {
+struct CatalogueInScope {
     flags: Vec<ProcedureFlags>,
     pairs: Vec<store::AgencyProcedure>,
 }
 
-impl Catalogue {
+impl CatalogueInScope {
     fn of(catalogue: &IndicatorCatalogue, filter: &IndicatorFilter) -> Self {
         Self { flags: catalogue.procedure_flags(filter), pairs: catalogue.pairs_in_scope(filter).cloned().collect() }
     }
@@ -290,7 +290,7 @@ impl PeriodFigures {
     /// `targets` (those of the report's level and year).
     fn report(
         &self,
-        catalogue: &Catalogue,
+        catalogue: &CatalogueInScope,
         filter: &IndicatorFilter,
         level: AgencyLevel,
         targets: &[Target],
