@@ -219,9 +219,27 @@ impl OpenAtEnd {
     }
 }
 
-/// The open dossiers of each agency at each of `ends` (ascending), from the snapshot rows grouped
-/// by month of reception (`YYYY-MM`): at each end, the dossiers received in its month or before,
-/// within their deadline if their appointment falls on or after the end. The rows
+/// The open dossiers of each agency at the end of a period whose last day is `to`, from snapshot
+/// rows.
+pub fn at_end_per_agency<'a>(
+    rows: impl IntoIterator<Item = &'a OpenDue>,
+    to: NaiveDate,
+) -> BTreeMap<String, OpenAtEnd> {
+    let last_day = to.format("%Y-%m-%d").to_string();
+    let mut per_agency: BTreeMap<String, OpenAtEnd> = BTreeMap::new();
+    for row in rows {
+        if !per_agency.contains_key(&row.agency_code) {
+            per_agency.insert(row.agency_code.clone(), OpenAtEnd::default());
+        }
+        if let Some(end) = per_agency.get_mut(&row.agency_code) {
+            end.count(&row.due_day, row.open, row.resupplied, &last_day);
+        }
+    }
+    per_agency
+}
+
+/// [`at_end_per_agency`] at each of `ends` (ascending), from the snapshot rows grouped by month
+/// of reception (`YYYY-MM`): at each end, the dossiers received in its month or before. The rows
 /// are added up once, month after month, and each end only reads the running totals.
 pub fn at_each_end(
     by_reception: BTreeMap<String, Vec<OpenDue>>,
@@ -335,9 +353,8 @@ mod tests {
         };
         let per_due_day =
             [due("2026-12-03", 2, 1), due("2026-12-04", 3, 0), due("2026-12-05", 4, 2), due(CLOCK_STOPPED, 5, 0)];
-        let by_reception = BTreeMap::from([("2026-12".to_owned(), per_due_day.to_vec())]);
-        let end = at_each_end(by_reception, &[NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()]);
-        assert_eq!(end[0]["000.00.14.H56"], OpenAtEnd { within: 3 + 4 + 5, overdue: 2 + 1 + 2 });
+        let end = at_end_per_agency(&per_due_day, NaiveDate::from_ymd_opt(2026, 12, 4).unwrap());
+        assert_eq!(end["000.00.14.H56"], OpenAtEnd { within: 3 + 4 + 5, overdue: 2 + 1 + 2 });
     }
 
     #[test]

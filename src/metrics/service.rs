@@ -277,9 +277,7 @@ impl PeriodFigures {
     async fn read(db: &DatabaseConnection, filter: &IndicatorFilter) -> anyhow::Result<Self> {
         Ok(Self {
             sums: store::sum_records_by_pair(db, filter).await?,
-            open: super::open::at_each_end(store::open_per_due_day_by_reception_month(db, filter).await?, &[filter.to])
-                .pop()
-                .unwrap_or_default(),
+            open: super::open::at_end_per_agency(&store::open_per_due_day(db, filter).await?, filter.to),
         })
     }
 

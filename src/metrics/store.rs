@@ -794,9 +794,40 @@ pub async fn open_dossier_facts(db: &impl ConnectionTrait) -> anyhow::Result<Vec
         .collect()
 }
 
-/// The open dossiers of the filter's scope received by its last day, summed per agency,
-/// appointment day and month of reception (`YYYY-MM`), for the open dossiers at the end of the
-/// period or of each of its months (`open::at_each_end`): one statement.
+/// The open dossiers of the filter's scope received by its last day, summed per agency and
+/// appointment day.
+///
+/// # Errors
+/// On storage failure.
+pub async fn open_per_due_day(db: &impl ConnectionTrait, filter: &IndicatorFilter) -> anyhow::Result<Vec<OpenDue>> {
+    let (agency, due_day) = (Alias::new("agency_code"), Alias::new("due_day"));
+    let mut query = Query::select()
+        .from(open_table())
+        .column(agency.clone())
+        .column(due_day.clone())
+        .and_where(Expr::col(Alias::new("received_day")).lte(filter.to.format("%Y-%m-%d").to_string()))
+        .cond_where(scope_condition(filter, Alias::new("agency_code"), Alias::new("procedure_code")))
+        .group_by_col(agency)
+        .group_by_col(due_day)
+        .to_owned();
+    for name in OPEN_COUNTS {
+        query.expr_as(Func::cast_as(Func::sum(Expr::col(Alias::new(name))), Alias::new("BIGINT")), Alias::new(name));
+    }
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await.context("sum the open records")?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(OpenDue {
+                agency_code: row.try_get::<String>("", "agency_code").context("read agency_code")?,
+                due_day: row.try_get::<String>("", "due_day").context("read due_day")?,
+                open: row.try_get::<i64>("", "open_dossiers").context("read open_dossiers")?,
+                resupplied: row.try_get::<i64>("", "open_resupplied").context("read open_resupplied")?,
+            })
+        })
+        .collect()
+}
+
+/// [`open_per_due_day`] grouped by month of reception (`YYYY-MM`) too, for the open dossiers at
+/// the end of each month of a period (`open::at_each_end`): one statement.
 ///
 /// # Errors
 /// On storage failure.
