@@ -61,6 +61,11 @@ pub fn business_offset() -> FixedOffset {
     BUSINESS_OFFSET
 }
 
+/// Today's business date, in [`business_offset`].
+pub fn business_today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&BUSINESS_OFFSET).date_naive()
+}
+
 /// Why a calendar, office-hours setting or deadline computation was refused. Messages are meant
 /// to be shown to the clerk or administrator who entered the data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -515,7 +515,7 @@ impl Scope {
 }
 
 async fn scope(state: &AppState, query: &IndicatorQuery) -> Result<Scope, ApiError> {
-    let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
+    let today = crate::calendar::domain::business_today();
     let filter = parse_indicator_query(query, today).map_err(ApiError::validation)?;
     let catalogue = state.indicator_catalogue.get(&state.db).await?;
     let agency_level = match &filter.agency_code {
@@ -757,7 +757,7 @@ async fn book(
     agency: &str,
     query: &PeriodQuery,
 ) -> Result<(IndicatorFilter, Vec<super::tracking_book::BookLine>), ApiError> {
-    let today = Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive();
+    let today = crate::calendar::domain::business_today();
     let q = IndicatorQuery { from: query.from.clone(), to: query.to.clone(), ..IndicatorQuery::default() };
     let period = parse_indicator_query(&q, today).map_err(ApiError::validation)?;
     let lines = super::tracking_book::tracking_book(

@@ -17,6 +17,7 @@ use super::domain::{IndicatorFilter, COUNTERS_READ};
 use super::open::{OpenCounts, OpenDue, OpenKey};
 use super::records::{Counters, Facts, RecordKey, ReplayedEvent};
 use super::tracking_book::BookLine;
+use crate::calendar::domain::business_today;
 use crate::workflow::domain::DossierState;
 
 /// An (agency code, procedure code) pair.
@@ -495,11 +496,6 @@ fn plan_segments(
     segments
 }
 
-/// Today's business date: no record is dated later.
-fn business_today() -> NaiveDate {
-    chrono::Utc::now().with_timezone(&crate::calendar::domain::business_offset()).date_naive()
-}
-
 /// The rows of all `segments` ([`segment_query`]s) in one statement: one round trip, however
 /// many segments a period splits into.
 async fn sum_segments(
@@ -529,9 +525,9 @@ async fn sum_segments(
 }
 
 /// The records of the filter's period and scope summed per agency and procedure (every channel,
-/// day and shard added up): one row per pair, ordered by pair, read from the aggregates only — the
-/// monthly rows for the whole months of the period, the daily ones for the days around them, in
-/// one statement.
+/// day and shard added up): one row per pair, ordered by pair, read from the aggregates only as
+/// [`read_plan`] says (monthly rows, plus and minus daily rows at the period's ends), in one
+/// statement.
 ///
 /// # Errors
 /// On storage failure.
