@@ -225,14 +225,25 @@ pub fn at_end_per_agency<'a>(
     rows: impl IntoIterator<Item = &'a OpenDue>,
     to: NaiveDate,
 ) -> BTreeMap<String, OpenAtEnd> {
+    let rows = rows.into_iter().map(|r| (r.agency_code.as_str(), r.due_day.as_str(), r.open, r.resupplied));
+    per_agency_at(rows, to)
+}
+
+/// (agency, appointment day, open, resupplied) rows counted per agency at the end of a period
+/// whose last day is `to`.
+fn per_agency_at<'a>(
+    rows: impl Iterator<Item = (&'a str, &'a str, i64, i64)>,
+    to: NaiveDate,
+) -> BTreeMap<String, OpenAtEnd> {
     let last_day = to.format("%Y-%m-%d").to_string();
     let mut per_agency: BTreeMap<String, OpenAtEnd> = BTreeMap::new();
-    for row in rows {
-        if !per_agency.contains_key(&row.agency_code) {
-            per_agency.insert(row.agency_code.clone(), OpenAtEnd::default());
+    for (agency, due_day, open, resupplied) in rows {
+        // An agency's key is cloned once, not for each of its rows.
+        if !per_agency.contains_key(agency) {
+            per_agency.insert(agency.to_owned(), OpenAtEnd::default());
         }
-        if let Some(end) = per_agency.get_mut(&row.agency_code) {
-            end.count(&row.due_day, row.open, row.resupplied, &last_day);
+        if let Some(end) = per_agency.get_mut(agency) {
+            end.count(due_day, open, resupplied, &last_day);
         }
     }
     per_agency
@@ -258,17 +269,8 @@ pub fn at_each_end(
                     sums.1 += row.resupplied;
                 }
             }
-            let last_day = end.format("%Y-%m-%d").to_string();
-            let mut per_agency: BTreeMap<String, OpenAtEnd> = BTreeMap::new();
-            for ((agency, due_day), (open, resupplied)) in &open {
-                if !per_agency.contains_key(agency) {
-                    per_agency.insert(agency.clone(), OpenAtEnd::default());
-                }
-                if let Some(at_end) = per_agency.get_mut(agency) {
-                    at_end.count(due_day, *open, *resupplied, &last_day);
-                }
-            }
-            per_agency
+            let rows = open.iter().map(|((agency, due_day), (o, r))| (agency.as_str(), due_day.as_str(), *o, *r));
+            per_agency_at(rows, *end)
         })
         .collect()
 }
