@@ -189,13 +189,39 @@ bench_wrk() {
   local samples="$WORK/rss.$RANDOM"
   ( while kill -0 "$SERVER" 2>/dev/null; do ps -o rss= -p "$SERVER" >>"$samples" 2>/dev/null || true; sleep 0.1; done ) &
   local sampler=$!
-  local status=0
+  local status=0 cpu_before idle_before started
+  cpu_before=$(bench_server_cpu_ticks); idle_before=$(bench_machine_ticks); started=$(date +%s.%N)
   wrk --timeout 30s "$@" || status=$?
+  bench_report_cpu "$cpu_before" "$idle_before" "$started"
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   PEAK_RSS_KIB=$(sort -n "$samples" | tail -1 | tr -d ' ')
   echo "   peak server RSS: $((PEAK_RSS_KIB / 1024)) MiB"
   return "$status"
+}
+
+# The server's CPU time so far (user + system, all threads), in clock ticks.
+bench_server_cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$SERVER/stat"
+}
+
+# The machine's idle and total CPU time so far, in clock ticks ("idle total").
+bench_machine_ticks() {
+  awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t}' /proc/stat
+}
+
+# Prints what the server used of the CPU since (ticks, machine ticks, start time): cores on
+# average, and the machine's idle share — with the rate, the CPU time per request. A server
+# below its cores while the machine idles is bound by something that serialises it (a lock),
+# not by the CPU.
+bench_report_cpu() {
+  local cpu_before="$1" machine_before="$2" started="$3" hz
+  hz=$(getconf CLK_TCK)
+  awk -v c0="$cpu_before" -v c1="$(bench_server_cpu_ticks)" -v t0="$started" -v t1="$(date +%s.%N)" -v hz="$hz" \
+    -v m0="$machine_before" -v m1="$(bench_machine_ticks)" 'BEGIN {
+      split(m0, a, " "); split(m1, b, " ");
+      secs = (c1 - c0) / hz; wall = t1 - t0;
+      printf "   server CPU: %.1f s in %.1f s (%.2f cores); machine idle %.0f %%\n", secs, wall, secs / wall, 100 * (b[1] - a[1]) / (b[2] - a[2]) }'
 }
 
 # Runs wrk (arguments after the first two) until the files PREFIX.* hold N lines together, or

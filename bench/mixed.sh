@@ -54,7 +54,7 @@ echo "   uptime: $(uptime)"
 BENCH_PAIRS="$WORK/pairs.txt" BENCH_IDS="$WORK/drafts.ids" BENCH_TOKEN="$CITIZEN_TOKEN" \
   BENCH_ITEMS="$WORK/received.txt" BENCH_STAFF="$WORK/staff.txt" BENCH_THREADS=2 \
   bench_wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/mixed.lua" "$BASE" >"$WORK/mixed.txt"
-grep -E "RESULT|peak server RSS" "$WORK/mixed.txt" | sed 's/^/   /'
+grep -E "RESULT|peak server RSS|server CPU" "$WORK/mixed.txt" | sed 's/^/   /'
 if [[ "$(result exhausted "$WORK/mixed.txt")" == true ]]; then echo "   WARNING: ran out of drafts or dossiers; raise DRAFTS" >&2; fi
 MIXED_RSS=$PEAK_RSS_KIB
 

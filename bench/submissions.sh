@@ -50,7 +50,7 @@ submit_run() {
   CITIZEN_TOKEN=$(bench_login "$CITIZEN_EMAIL") # a fresh 15-minute access token
   BENCH_IDS="$ids" BENCH_TOKEN="$CITIZEN_TOKEN" BENCH_THREADS=2 \
     bench_wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/submit.lua" "$BASE" >"$out"
-  grep -E "RESULT|peak server RSS" "$out" | sed 's/^/   /'
+  grep -E "RESULT|peak server RSS|server CPU" "$out" | sed 's/^/   /'
   if [[ "$(result exhausted "$out")" == true ]]; then echo "   WARNING: ran out of drafts; raise DRAFTS" >&2; fi
 }
 

@@ -43,7 +43,7 @@ echo "== 2. receive (each dossier once, by its agency's clerk)"
 echo "   uptime: $(uptime)"
 BENCH_ACTION=receive BENCH_ITEMS="$WORK/submitted.txt" BENCH_STAFF="$WORK/staff.txt" BENCH_THREADS=2 \
   BENCH_DONE_OUT="$WORK/receive-done" bench_wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/transitions.lua" "$BASE" >"$WORK/receive.txt"
-grep -E "RESULT|peak server RSS" "$WORK/receive.txt" | sed 's/^/   /'
+grep -E "RESULT|peak server RSS|server CPU" "$WORK/receive.txt" | sed 's/^/   /'
 if [[ "$(result exhausted "$WORK/receive.txt")" == true ]]; then
   echo "   (every dossier received before the time was up: the rate is over the whole ${DURATION}s; raise DOSSIERS)"
 fi
@@ -55,7 +55,7 @@ echo "   uptime: $(uptime)"
 cat "$WORK"/receive-done.* >"$WORK/received.txt"
 BENCH_ACTION=assign BENCH_ITEMS="$WORK/received.txt" BENCH_STAFF="$WORK/staff.txt" BENCH_THREADS=2 \
   bench_wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/transitions.lua" "$BASE" >"$WORK/assign.txt"
-grep -E "RESULT|peak server RSS" "$WORK/assign.txt" | sed 's/^/   /'
+grep -E "RESULT|peak server RSS|server CPU" "$WORK/assign.txt" | sed 's/^/   /'
 ASSIGN_RSS=$PEAK_RSS_KIB
 
 echo "== 4. baseline again: pgbench INSERT transaction"

@@ -133,10 +133,12 @@ pub struct Settings {
     #[serde(default = "defaults::lookups_per_minute")]
     pub lookups_per_minute: u32,
     /// How long a public lookup's answer may be served from this process's memory, in
-    /// milliseconds; a transition through this process invalidates it at once, one through another
-    /// replica shows after at most this long. `0` turns the cache off. Env: `MOTCUA_LOOKUP_CACHE_MS`.
-    #[serde(default = "defaults::lookup_cache_ms")]
-    pub lookup_cache_ms: u64,
+    /// milliseconds; see [`Self::lookup_cache_life`] for the default. A change through this
+    /// process invalidates it at once, and on PostgreSQL so does one through any other process
+    /// (announced by the database); on SQLite another process's change shows after at most this
+    /// long. `0` turns the cache off. Env: `MOTCUA_LOOKUP_CACHE_MS`.
+    #[serde(default)]
+    pub lookup_cache_ms: Option<u64>,
     /// How long the catalogue the indicators read (procedures, agencies, targets) may be kept in
     /// this process's memory, in milliseconds; a catalogue or target write through this process
     /// invalidates it at once, one through another replica or a command shows after at most this
@@ -197,9 +199,6 @@ mod defaults {
     }
     pub fn payment_reconcile_interval_secs() -> u64 {
         300
-    }
-    pub fn lookup_cache_ms() -> u64 {
-        1000
     }
     pub fn catalogue_cache_ms() -> u64 {
         5000
@@ -279,7 +278,7 @@ impl Settings {
             jobs_backoff_ms: defaults::jobs_backoff_ms(),
             reminders_interval_secs: defaults::reminders_interval_secs(),
             lookups_per_minute: defaults::lookups_per_minute(),
-            lookup_cache_ms: defaults::lookup_cache_ms(),
+            lookup_cache_ms: None,
             catalogue_cache_ms: defaults::catalogue_cache_ms(),
         }
     }
@@ -287,6 +286,15 @@ impl Settings {
     /// Whether the configured database is SQLite (the embedded default).
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose_secret().starts_with("sqlite:")
+    }
+
+    /// How long a public lookup may be served from memory: `MOTCUA_LOOKUP_CACHE_MS` if set, else
+    /// one second on SQLite (nothing announces another process's writes there) and one minute on
+    /// PostgreSQL, where every change is announced and heard at once (`dossiers::lookup_changes`)
+    /// and the time to live is only a last bound.
+    pub fn lookup_cache_life(&self) -> std::time::Duration {
+        let ms = self.lookup_cache_ms.unwrap_or(if self.is_sqlite() { 1_000 } else { 60_000 });
+        std::time::Duration::from_millis(ms)
     }
 
     fn validate(mut self) -> Result<Self, SettingsError> {

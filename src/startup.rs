@@ -1,6 +1,7 @@
 //! Building and running the HTTP application: state, middleware, routes, graceful shutdown.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -34,8 +35,9 @@ pub struct AppState {
     pub identity: crate::identity::service::Identity,
     /// Per-address limit of public dossier lookups.
     pub lookup_limiter: crate::dossiers::service::LookupLimiter,
-    /// Recent public lookups; every transition of this process invalidates its dossier's entry.
-    pub lookup_cache: crate::dossiers::lookup_cache::LookupCache,
+    /// Recent public lookups; every transition of this process invalidates its dossier's entry,
+    /// and on PostgreSQL every change announced by the database (`dossiers::lookup_changes`).
+    pub lookup_cache: Arc<crate::dossiers::lookup_cache::LookupCache>,
     /// The catalogue as the indicators read it; every catalogue and target write of this process
     /// invalidates it.
     pub indicator_catalogue: crate::metrics::catalogue::CatalogueCache,
@@ -84,6 +86,8 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: Option<crate::jobs::Worker>,
+    /// On PostgreSQL, the task hearing dossier changes for the lookup cache.
+    lookup_changes: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The outbox worker with every job handler and periodic task; `None` when this replica serves
@@ -189,8 +193,8 @@ impl Application {
         files.check().await.context("check the object store")?;
         let worker = job_worker(&db, &settings)?;
         let lookup_limiter = crate::dossiers::service::LookupLimiter::new(settings.lookups_per_minute);
-        let lookup_cache =
-            crate::dossiers::lookup_cache::LookupCache::new(Duration::from_millis(settings.lookup_cache_ms));
+        let lookup_cache = Arc::new(crate::dossiers::lookup_cache::LookupCache::new(settings.lookup_cache_life()));
+        let lookup_changes = crate::dossiers::lookup_changes::listen(&db, &lookup_cache);
         let indicator_catalogue =
             crate::metrics::catalogue::CatalogueCache::new(Duration::from_millis(settings.catalogue_cache_ms));
         let state = web::Data::new(AppState {
@@ -232,7 +236,7 @@ impl Application {
         }
         .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server, worker })
+        Ok(Self { port, server, worker, lookup_changes })
     }
 
     /// The bound port (useful with `127.0.0.1:0`).
@@ -262,6 +266,9 @@ impl Application {
         let stop_jobs = CancellationToken::new();
         let worker = self.worker.map(|w| w.spawn(stop_jobs.clone()));
         let served = self.server.await.context("run the HTTP server");
+        if let Some(listening) = &self.lookup_changes {
+            listening.abort();
+        }
         stop_jobs.cancel();
         if let Some(worker) = worker {
             if let Err(e) = worker.await {

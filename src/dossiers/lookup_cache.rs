@@ -10,9 +10,13 @@
 //!   a [`Ticket`] before reading, and [`LookupCache::put`] refuses a ticket older than an
 //!   invalidation of that code, older than a purge, or older than the time to live.
 //!
-//! Across replicas (DESIGN.md §2: nothing another replica needs is kept in memory) an entry lives
-//! at most the time to live (`MOTCUA_LOOKUP_CACHE_MS`, default one second): a transition made by
-//! another replica shows in this one's lookups within that time. `0` turns the cache off.
+//! Across replicas (DESIGN.md §2: nothing another replica needs is kept in memory): on PostgreSQL
+//! every change of a coded dossier, whoever makes it, is announced by the database and forgotten
+//! here as soon as it is heard ([`super::lookup_changes`]); while this process cannot hear the
+//! announcements the cache is deaf ([`LookupCache::set_deaf`]) and serves nothing. An entry also
+//! lives at most the time to live (`MOTCUA_LOOKUP_CACHE_MS`: by default one minute on PostgreSQL,
+//! one second on SQLite, where nothing announces another process's writes). `0` turns the cache
+//! off.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,7 +66,18 @@ struct Inner {
     epoch: u64,
     /// Tickets older than this are refused (set by a purge, which forgets invalidations).
     floor: u64,
+    /// Changes made elsewhere cannot be heard now: nothing is served or stored.
+    deaf: bool,
     entries: HashMap<String, Slot>,
+}
+
+impl Inner {
+    /// Forgets every entry and every invalidation; tickets taken before are refused.
+    fn purge(&mut self) {
+        self.entries.clear();
+        self.epoch += 1;
+        self.floor = self.epoch;
+    }
 }
 
 /// See the module documentation.
@@ -77,6 +92,11 @@ impl LookupCache {
         Self { ttl, inner: Mutex::default() }
     }
 
+    /// Whether anything is cached at all (a zero time to live turns the cache off).
+    pub fn is_on(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
         // The map is consistent after every statement: a panic elsewhere cannot corrupt it.
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -87,7 +107,11 @@ impl LookupCache {
         if self.ttl.is_zero() {
             return None;
         }
-        match self.inner().entries.get(code) {
+        let inner = self.inner();
+        if inner.deaf {
+            return None;
+        }
+        match inner.entries.get(code) {
             Some(Slot::Cached { view, until }) if Instant::now() < *until => Some(Arc::clone(view)),
             _ => None,
         }
@@ -106,7 +130,7 @@ impl LookupCache {
             return;
         }
         let mut inner = self.inner();
-        if ticket.epoch < inner.floor {
+        if inner.deaf || ticket.epoch < inner.floor {
             return;
         }
         if let Some(Slot::Invalidated { epoch, until }) = inner.entries.get(&view.code) {
@@ -119,9 +143,7 @@ impl LookupCache {
                 Slot::Cached { until, .. } | Slot::Invalidated { until, .. } => now < *until,
             });
             if inner.entries.len() >= MAX_ENTRIES {
-                inner.entries.clear();
-                inner.epoch += 1;
-                inner.floor = inner.epoch;
+                inner.purge();
                 return;
             }
         }
@@ -139,6 +161,15 @@ impl LookupCache {
         inner.epoch += 1;
         let slot = Slot::Invalidated { epoch: inner.epoch, until: Instant::now() + self.ttl };
         inner.entries.insert(code.to_owned(), slot);
+    }
+
+    /// While `deaf`, changes made by other processes cannot be heard: everything cached is
+    /// forgotten, and nothing is served or stored until hearing again. Lookups read before
+    /// hearing again are not stored either (their tickets are refused).
+    pub fn set_deaf(&self, deaf: bool) {
+        let mut inner = self.inner();
+        inner.purge();
+        inner.deaf = deaf;
     }
 }
 
@@ -194,6 +225,24 @@ mod tests {
         assert!(cache.get("H25-260101-0001").is_none(), "expired");
         cache.put(old, view("H25-260101-0001", DossierState::Submitted, 2));
         assert!(cache.get("H25-260101-0001").is_none(), "a ticket older than the time to live");
+    }
+
+    #[test]
+    fn a_deaf_cache_serves_and_stores_nothing_and_forgets_what_it_had() {
+        let cache = LookupCache::new(Duration::from_secs(60));
+        cache.put(cache.ticket(), view("H25-260101-0001", DossierState::Submitted, 2));
+        let read_while_deaf = {
+            cache.set_deaf(true);
+            cache.ticket()
+        };
+        assert!(cache.get("H25-260101-0001").is_none(), "forgotten when the announcements stop");
+        cache.put(cache.ticket(), view("H25-260101-0002", DossierState::Submitted, 2));
+        assert!(cache.get("H25-260101-0002").is_none(), "nothing stored while deaf");
+        cache.set_deaf(false);
+        cache.put(read_while_deaf, view("H25-260101-0003", DossierState::Submitted, 2));
+        assert!(cache.get("H25-260101-0003").is_none(), "a view read while deaf is not stored after");
+        cache.put(cache.ticket(), view("H25-260101-0003", DossierState::Submitted, 2));
+        assert!(cache.get("H25-260101-0003").is_some(), "hearing again, it caches again");
     }
 
     #[test]

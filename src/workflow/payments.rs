@@ -389,8 +389,9 @@ async fn settle_online(
         .context("queue the applicant's notice")?;
     txn.commit().await.context("commit payment settlement")?;
     // The callback runs in the serving process and clears its cached lookup at once; the
-    // reconciliation task has no cache of its own to clear, and a serving process's entry expires
-    // within MOTCUA_LOOKUP_CACHE_MS.
+    // reconciliation task has no cache of its own to clear. Other processes hear the change on
+    // PostgreSQL (dossiers::lookup_changes); on SQLite their entries expire within
+    // MOTCUA_LOOKUP_CACHE_MS.
     if let (Some(lookups), Some(code)) = (lookups, &changed.code) {
         lookups.invalidate(code);
     }

@@ -102,6 +102,29 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp { address, client, db, data_dir }
 }
 
+/// A second process serving the same database as an app (another replica).
+pub struct Replica {
+    pub address: String,
+    _data_dir: TempDir,
+}
+
+impl Replica {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+}
+
+/// Spawns another replica on `app`'s database, after `customise` adjusts its settings.
+pub async fn spawn_replica(app: &TestApp, customise: impl FnOnce(&mut Settings)) -> Replica {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(&app.db, &data_dir);
+    customise(&mut settings);
+    let replica = Application::build(settings).await.expect("build the replica");
+    let address = format!("http://127.0.0.1:{}", replica.port());
+    tokio::spawn(replica.run_until_stopped());
+    Replica { address, _data_dir: data_dir }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)

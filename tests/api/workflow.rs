@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Session, TestApp, AGENCY_A, AGENCY_B};
+use crate::helpers::{
+    assert_problem, spawn_app, spawn_app_with, spawn_replica, Session, TestApp, TestDb, AGENCY_A, AGENCY_B,
+};
 
 const PROCEDURE: &str = "1.004873";
 
@@ -333,11 +335,52 @@ async fn audit_verification_detects_a_tampered_event() {
 }
 
 #[tokio::test]
+async fn a_transition_through_another_replica_shows_in_this_ones_lookup() {
+    // Arrange: two processes on one database. On PostgreSQL the replica keeps a lookup ten
+    // minutes, so only the database's announcement of the change can show it; on SQLite the
+    // replica has the default life (one second), the documented bound there.
+    let app = spawn_app_with(|s| s.lookups_per_minute = 1_000_000).await;
+    let postgres = matches!(app.db, TestDb::Postgres { .. });
+    let replica = spawn_replica(&app, |s| {
+        s.lookups_per_minute = 1_000_000;
+        if postgres {
+            s.lookup_cache_ms = Some(600_000);
+        }
+    })
+    .await;
+    let desk = setup(&app).await;
+    let (id, version) = submitted(&app, &desk.citizen).await;
+    let dossier: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}"), &desk.citizen.access_token).await.json().await.unwrap();
+    let lookup = replica.url(&format!(
+        "/api/v1/lookup/{}?secret={}",
+        dossier["code"].as_str().unwrap(),
+        dossier["lookup_secret"].as_str().unwrap()
+    ));
+    let state_now =
+        || async { app.client.get(&lookup).send().await.unwrap().json::<Value>().await.unwrap()["state"].clone() };
+    for _ in 0..20 {
+        assert_eq!(state_now().await, "submitted");
+    }
+
+    // Act: the clerk receives it through the first process.
+    let response = act(&app, &desk.clerk, &id, Some(version), json!({"action": "receive"})).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+
+    // Assert: the replica shows it within seconds, not the ten minutes its cache would keep it.
+    let started = std::time::Instant::now();
+    while state_now().await != "received" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the replica still shows the old state");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn the_public_lookup_never_shows_a_state_older_than_the_last_transition() {
     // Arrange: a cache entry that would live ten minutes, so only invalidation can show a change,
     // and lookups racing with every commit from other tasks.
     let app = spawn_app_with(|s| {
-        s.lookup_cache_ms = 600_000;
+        s.lookup_cache_ms = Some(600_000);
         s.lookups_per_minute = 1_000_000;
     })
     .await;
