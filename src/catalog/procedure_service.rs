@@ -22,6 +22,14 @@ pub async fn find_procedure(db: &impl ConnectionTrait, code: &str) -> Result<Opt
     store::find_procedure(db, code).await
 }
 
+/// The name of the procedure `code`, if it exists (one column: for notices on the write path).
+///
+/// # Errors
+/// On storage failure.
+pub async fn find_procedure_name(db: &impl ConnectionTrait, code: &str) -> Result<Option<String>, CatalogError> {
+    store::find_procedure_name(db, code).await
+}
+
 /// Validates `procedure`, then checks inside `txn` that every agency exists. Unknown agencies are
 /// reported as `agencies[i]`, by their position in the request.
 async fn checked(txn: &DatabaseTransaction, procedure: Procedure) -> Result<Procedure, CatalogError> {

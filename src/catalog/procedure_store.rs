@@ -155,6 +155,16 @@ pub(super) async fn find_procedure(db: &impl ConnectionTrait, code: &str) -> Res
     procedure_from(row, agencies).map(Some)
 }
 
+/// Only the name of a procedure (what a notice shows), without its documents and agencies.
+pub(super) async fn find_procedure_name(db: &impl ConnectionTrait, code: &str) -> Result<Option<String>, CatalogError> {
+    Ok(procedures::Entity::find_by_id(code.to_owned())
+        .select_only()
+        .column(procedures::Column::Name)
+        .into_tuple::<String>()
+        .one(db)
+        .await?)
+}
+
 /// Which of `codes` name an existing agency.
 pub(super) async fn existing_agencies(
     db: &impl ConnectionTrait,

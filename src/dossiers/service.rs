@@ -307,8 +307,7 @@ pub(super) async fn submit_in(
     let day = now.with_timezone(&business_offset()).date_naive();
     let number = store::next_number(txn, agency_code, &day_key(day)).await?;
     let code = dossier_code(agency_code, day, number);
-    store::set_submission(txn, *id, &code, new_lookup_secret().as_str(), now).await?;
-    store::find_dossier(txn, *id).await?.ok_or(DossierError::NotFound(*id))
+    store::set_submission(txn, *id, &code, new_lookup_secret().as_str(), now).await?.ok_or(DossierError::NotFound(*id))
 }
 
 /// The audit events of a dossier the caller may see.

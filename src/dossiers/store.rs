@@ -309,21 +309,26 @@ pub(super) async fn next_number(db: &impl ConnectionTrait, agency_code: &str, da
     Ok(u32::try_from(number).map_err(|e| anyhow::anyhow!("sequence out of range: {e}"))?)
 }
 
+/// Gives the dossier its code, lookup secret and submission time; the dossier as written
+/// (`RETURNING`: no read after), or `None` if there is no such dossier.
 pub(super) async fn set_submission(
     db: &impl ConnectionTrait,
     id: Uuid,
     code: &str,
     lookup_secret: &str,
     submitted_at: DateTime<Utc>,
-) -> Result<(), DossierError> {
+) -> Result<Option<Dossier>, DossierError> {
     dossiers::Entity::update_many()
         .col_expr(dossiers::Column::Code, Expr::value(code))
         .col_expr(dossiers::Column::LookupSecret, Expr::value(lookup_secret))
         .col_expr(dossiers::Column::SubmittedAt, Expr::value(submitted_at.fixed_offset()))
         .filter(dossiers::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .map(Dossier::try_from)
+        .transpose()
 }
 
 /// A stored idempotent response.

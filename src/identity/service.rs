@@ -492,7 +492,7 @@ pub struct Contact {
 /// # Errors
 /// On storage failure.
 pub async fn contact(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Contact>, IdentityError> {
-    Ok(store::find_account_by_id(db, id).await?.map(|a| Contact { email: a.email, full_name: a.full_name }))
+    Ok(store::find_account_contact(db, id).await?.map(|(email, full_name)| Contact { email, full_name }))
 }
 
 /// A new staff account.

@@ -140,6 +140,20 @@ pub(super) async fn find_account_standing(
     .transpose()
 }
 
+/// Only the e-mail address and full name of an account (where a notice goes, and to whom).
+pub(super) async fn find_account_contact(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(String, String)>, IdentityError> {
+    use accounts::Column as C;
+    Ok(accounts::Entity::find_by_id(id)
+        .select_only()
+        .columns([C::Email, C::FullName])
+        .into_tuple::<(String, String)>()
+        .one(db)
+        .await?)
+}
+
 /// By e-mail (lower-cased) or, for 12 digits, by national ID number.
 pub(super) async fn find_account_by_username(
     db: &impl ConnectionTrait,

@@ -93,10 +93,10 @@ pub async fn notify_applicant(
         tracing::warn!(dossier.id = %dossier.id, "the applicant has no account; no notice sent");
         return Ok(());
     };
-    let procedure_name = procedure_service::find_procedure(db, &dossier.procedure_code)
+    let procedure_name = procedure_service::find_procedure_name(db, &dossier.procedure_code)
         .await
         .map_err(|e| anyhow::anyhow!("find the procedure: {e}"))?
-        .map_or_else(|| dossier.procedure_code.clone(), |p| p.name);
+        .unwrap_or_else(|| dossier.procedure_code.clone());
     let notice = DossierNotice {
         to: contact.email,
         applicant_name: contact.full_name,
