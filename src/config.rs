@@ -317,6 +317,16 @@ impl Settings {
                 message: "must be at least 1".to_owned(),
             });
         }
+        // On PostgreSQL one pooled connection is kept listening for dossier changes
+        // (dossiers::lookup_changes): with a pool of one, requests would wait for it forever.
+        if !self.is_sqlite() && !self.lookup_cache_life().is_zero() && self.db_max_connections < 2 {
+            return Err(SettingsError::Invalid {
+                key: "MOTCUA_DB_MAX_CONNECTIONS",
+                message: "must be at least 2 on PostgreSQL while the lookup cache is on (one connection listens \
+                          for dossier changes); or turn the cache off with MOTCUA_LOOKUP_CACHE_MS=0"
+                    .to_owned(),
+            });
+        }
         if self.jobs_poll_ms == 0 {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_JOBS_POLL_MS",
@@ -452,6 +462,28 @@ mod tests {
             Err(SettingsError::Invalid { key, .. }) => key,
             other => panic!("expected an invalid setting, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_lookup_cache_lives_a_second_on_sqlite_and_a_minute_on_postgresql_unless_set() {
+        let sqlite = Settings::with_database("sqlite://motcua.db?mode=rwc");
+        assert_eq!(sqlite.lookup_cache_life(), std::time::Duration::from_secs(1));
+        let mut postgres = Settings::with_database("postgres://motcua@db/motcua");
+        assert_eq!(postgres.lookup_cache_life(), std::time::Duration::from_secs(60));
+        postgres.lookup_cache_ms = Some(250);
+        assert_eq!(postgres.lookup_cache_life(), std::time::Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_postgresql_pool_of_one_is_refused_while_a_connection_listens_for_the_lookup_cache() {
+        let mut postgres = Settings::with_database("postgres://motcua@db/motcua");
+        postgres.db_max_connections = 1;
+        assert_eq!(invalid_key(postgres.clone().validate()), "MOTCUA_DB_MAX_CONNECTIONS");
+        postgres.lookup_cache_ms = Some(0);
+        assert!(postgres.validate().is_ok(), "no listener without the cache");
+        let mut sqlite = Settings::with_database("sqlite://motcua.db?mode=rwc");
+        sqlite.db_max_connections = 1;
+        assert!(sqlite.validate().is_ok(), "nothing listens on SQLite");
     }
 
     #[test]
