@@ -290,7 +290,7 @@ impl Settings {
 
     /// How long a public lookup may be served from memory: `MOTCUA_LOOKUP_CACHE_MS` if set, else
     /// one second on SQLite (nothing announces another process's writes there) and one minute on
-    /// PostgreSQL, where every change is announced and heard at once (`dossiers::lookup_changes`)
+    /// PostgreSQL, where every change is announced and heard at once (`announcements`)
     /// and the time to live is only a last bound.
     pub fn lookup_cache_life(&self) -> std::time::Duration {
         let ms = self.lookup_cache_ms.unwrap_or(if self.is_sqlite() { 1_000 } else { 60_000 });
@@ -317,13 +317,14 @@ impl Settings {
                 message: "must be at least 1".to_owned(),
             });
         }
-        // On PostgreSQL one pooled connection is kept listening for dossier changes
-        // (dossiers::lookup_changes): with a pool of one, requests would wait for it forever.
-        if !self.is_sqlite() && !self.lookup_cache_life().is_zero() && self.db_max_connections < 2 {
+        // On PostgreSQL one pooled connection is kept listening for changes (announcements):
+        // with a pool of one, requests would wait for it forever.
+        let caching = !self.lookup_cache_life().is_zero() || self.catalogue_cache_ms > 0;
+        if !self.is_sqlite() && caching && self.db_max_connections < 2 {
             return Err(SettingsError::Invalid {
                 key: "MOTCUA_DB_MAX_CONNECTIONS",
-                message: "must be at least 2 on PostgreSQL while the lookup cache is on (one connection listens \
-                          for dossier changes); or turn the cache off with MOTCUA_LOOKUP_CACHE_MS=0"
+                message: "must be at least 2 on PostgreSQL while a cache is on (one connection listens for \
+                          changes); or turn the caches off with MOTCUA_LOOKUP_CACHE_MS=0 and MOTCUA_CATALOGUE_CACHE_MS=0"
                     .to_owned(),
             });
         }
@@ -475,12 +476,14 @@ mod tests {
     }
 
     #[test]
-    fn a_postgresql_pool_of_one_is_refused_while_a_connection_listens_for_the_lookup_cache() {
+    fn a_postgresql_pool_of_one_is_refused_while_a_connection_listens_for_the_caches() {
         let mut postgres = Settings::with_database("postgres://motcua@db/motcua");
         postgres.db_max_connections = 1;
         assert_eq!(invalid_key(postgres.clone().validate()), "MOTCUA_DB_MAX_CONNECTIONS");
         postgres.lookup_cache_ms = Some(0);
-        assert!(postgres.validate().is_ok(), "no listener without the cache");
+        assert_eq!(invalid_key(postgres.clone().validate()), "MOTCUA_DB_MAX_CONNECTIONS", "the catalogue's cache");
+        postgres.catalogue_cache_ms = 0;
+        assert!(postgres.validate().is_ok(), "no listener without the caches");
         let mut sqlite = Settings::with_database("sqlite://motcua.db?mode=rwc");
         sqlite.db_max_connections = 1;
         assert!(sqlite.validate().is_ok(), "nothing listens on SQLite");

@@ -6,6 +6,7 @@
 // Tests may unwrap: a panic there is a failed assertion.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod announcements;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;

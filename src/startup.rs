@@ -36,11 +36,11 @@ pub struct AppState {
     /// Per-address limit of public dossier lookups.
     pub lookup_limiter: crate::dossiers::service::LookupLimiter,
     /// Recent public lookups; every transition of this process invalidates its dossier's entry,
-    /// and on PostgreSQL every change announced by the database (`dossiers::lookup_changes`).
+    /// and on PostgreSQL every change announced by the database (`announcements`).
     pub lookup_cache: Arc<crate::dossiers::lookup_cache::LookupCache>,
     /// The catalogue as the indicators read it; every catalogue and target write of this process
-    /// invalidates it.
-    pub indicator_catalogue: crate::metrics::catalogue::CatalogueCache,
+    /// invalidates it, and on PostgreSQL every one announced by the database (`announcements`).
+    pub indicator_catalogue: Arc<crate::metrics::catalogue::CatalogueCache>,
     /// Attachments and result documents (the object store).
     pub files: crate::storage::FileStore,
     /// The key result documents are signed with.
@@ -86,8 +86,8 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: Option<crate::jobs::Worker>,
-    /// On PostgreSQL, the task hearing dossier changes for the lookup cache.
-    lookup_changes: Option<tokio::task::JoinHandle<()>>,
+    /// On PostgreSQL, the task hearing the database's announcements for the caches.
+    announcements: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The outbox worker with every job handler and periodic task; `None` when this replica serves
@@ -194,9 +194,14 @@ impl Application {
         let worker = job_worker(&db, &settings)?;
         let lookup_limiter = crate::dossiers::service::LookupLimiter::new(settings.lookups_per_minute);
         let lookup_cache = Arc::new(crate::dossiers::lookup_cache::LookupCache::new(settings.lookup_cache_life()));
-        let lookup_changes = crate::dossiers::lookup_changes::listen(&db, &lookup_cache);
-        let indicator_catalogue =
-            crate::metrics::catalogue::CatalogueCache::new(Duration::from_millis(settings.catalogue_cache_ms));
+        let indicator_catalogue = Arc::new(crate::metrics::catalogue::CatalogueCache::new(Duration::from_millis(
+            settings.catalogue_cache_ms,
+        )));
+        let hearers = crate::announcements::Hearers {
+            lookups: Arc::clone(&lookup_cache),
+            catalogue: Arc::clone(&indicator_catalogue),
+        };
+        let announcements = crate::announcements::listen(&db, hearers);
         let state = web::Data::new(AppState {
             result_signer,
             payment_providers,
@@ -236,7 +241,7 @@ impl Application {
         }
         .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server, worker, lookup_changes })
+        Ok(Self { port, server, worker, announcements })
     }
 
     /// The bound port (useful with `127.0.0.1:0`).
@@ -266,7 +271,7 @@ impl Application {
         let stop_jobs = CancellationToken::new();
         let worker = self.worker.map(|w| w.spawn(stop_jobs.clone()));
         let served = self.server.await.context("run the HTTP server");
-        if let Some(listening) = &self.lookup_changes {
+        if let Some(listening) = &self.announcements {
             listening.abort();
         }
         stop_jobs.cancel();

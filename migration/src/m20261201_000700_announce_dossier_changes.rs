@@ -7,7 +7,7 @@ pub struct Migration;
 /// On PostgreSQL every change of what the public lookup shows of a dossier that has a code
 /// (submitted or later) — code, secret, state, agency, reception and due times — and its deletion
 /// are announced on the channel `motcua_dossier_changed` with the code as payload, delivered when
-/// the transaction commits. Every replica listens (`dossiers::lookup_changes`) and forgets its
+/// the transaction commits. Every replica listens (`announcements`) and forgets its
 /// cached lookup of that code, so a transition made through one replica, the payment
 /// reconciliation or any other writer shows at once in every replica's lookups (issue 9).
 /// Triggers rather than a NOTIFY in each write path, so that no writer can forget it; only those

@@ -12,7 +12,7 @@
 //!
 //! Across replicas (DESIGN.md §2: nothing another replica needs is kept in memory): on PostgreSQL
 //! every change of a coded dossier, whoever makes it, is announced by the database and forgotten
-//! here as soon as it is heard ([`super::lookup_changes`]); while this process cannot hear the
+//! here as soon as it is heard ([`crate::announcements`]); while this process cannot hear the
 //! announcements the cache is deaf ([`LookupCache::set_deaf`]) and serves nothing. An entry also
 //! lives at most the time to live (`MOTCUA_LOOKUP_CACHE_MS`: by default one minute on PostgreSQL,
 //! one second on SQLite, where nothing announces another process's writes). `0` turns the cache

@@ -10,7 +10,6 @@ pub mod error;
 pub mod http;
 pub mod intake;
 pub mod lookup_cache;
-pub mod lookup_changes;
 pub mod receipt;
 pub mod receipt_pdf;
 pub mod service;

@@ -9,11 +9,15 @@
 //!   after it commits and before it answers, so the next report of this process sees it;
 //! - a read of the database that started before an invalidation is not kept (an epoch taken
 //!   before the read), so a report never brings back what a write replaced;
-//! - across replicas (DESIGN.md §2) a snapshot lives at most the time to live
-//!   (`MOTCUA_CATALOGUE_CACHE_MS`, default five seconds), so a write through another replica, or
-//!   the `import-procedures` command, shows within that time. `0` reads it for every report.
+//! - across replicas (DESIGN.md §2): on PostgreSQL every catalogue write, whoever makes it, is
+//!   announced by the database and drops the snapshot as soon as it is heard
+//!   ([`crate::announcements`]); while this process cannot hear the announcements it keeps no
+//!   snapshot ([`CatalogueCache::set_deaf`]). A snapshot also lives at most the time to live
+//!   (`MOTCUA_CATALOGUE_CACHE_MS`, default five seconds), the only bound on SQLite for a write
+//!   through another process such as the `import-procedures` command. `0` reads it for every
+//!   report.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -175,13 +179,20 @@ pub struct CatalogueCache {
     ttl: Duration,
     /// Bumped by every invalidation.
     epoch: AtomicU64,
+    /// Changes made by other processes cannot be heard now (`announcements`): nothing is kept.
+    deaf: AtomicBool,
     kept: Mutex<Option<Kept>>,
 }
 
 impl CatalogueCache {
     /// A cache whose snapshot lives `ttl`; a zero `ttl` reads the catalogue every time.
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, epoch: AtomicU64::new(0), kept: Mutex::new(None) }
+        Self { ttl, epoch: AtomicU64::new(0), deaf: AtomicBool::new(false), kept: Mutex::new(None) }
+    }
+
+    /// Whether a snapshot is kept at all (a zero time to live reads the catalogue every time).
+    pub fn is_on(&self) -> bool {
+        !self.ttl.is_zero()
     }
 
     fn kept(&self) -> std::sync::MutexGuard<'_, Option<Kept>> {
@@ -202,8 +213,8 @@ impl CatalogueCache {
         let read_at = Instant::now();
         let catalogue = Arc::new(IndicatorCatalogue::read(db).await?);
         let mut kept = self.kept();
-        // Kept only if no write was acknowledged since the read began.
-        if !self.ttl.is_zero() && self.epoch.load(Ordering::Acquire) == epoch {
+        // Kept only if no write was acknowledged (or announced) since the read began.
+        if self.is_on() && !self.deaf.load(Ordering::Acquire) && self.epoch.load(Ordering::Acquire) == epoch {
             *kept = Some(Kept { catalogue: Arc::clone(&catalogue), read_at });
         }
         Ok(catalogue)
@@ -212,6 +223,15 @@ impl CatalogueCache {
     /// Forgets the snapshot: call after a catalogue or target write commits, before answering.
     pub fn invalidate(&self) {
         let mut kept = self.kept();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        *kept = None;
+    }
+
+    /// While `deaf`, writes made by other processes cannot be heard: the snapshot is forgotten
+    /// and none is kept until hearing again; a read begun before hearing again is not kept.
+    pub fn set_deaf(&self, deaf: bool) {
+        let mut kept = self.kept();
+        self.deaf.store(deaf, Ordering::Release);
         self.epoch.fetch_add(1, Ordering::AcqRel);
         *kept = None;
     }

@@ -390,7 +390,7 @@ async fn settle_online(
     txn.commit().await.context("commit payment settlement")?;
     // The callback runs in the serving process and clears its cached lookup at once; the
     // reconciliation task has no cache of its own to clear. Other processes hear the change on
-    // PostgreSQL (dossiers::lookup_changes); on SQLite their entries expire within
+    // PostgreSQL (announcements); on SQLite their entries expire within
     // MOTCUA_LOOKUP_CACHE_MS.
     if let (Some(lookups), Some(code)) = (lookups, &changed.code) {
         lookups.invalidate(code);

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, AGENCY_A};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, spawn_replica, TestDb, AGENCY_A};
 
 #[tokio::test]
 async fn the_resolutions_targets_are_seeded_and_an_administrator_can_set_one() {
@@ -86,4 +86,47 @@ async fn a_catalogue_or_target_write_shows_in_the_next_report_although_the_catal
         app.client.post(app.url("/api/v1/admin/agencies")).bearer_auth(&admin.access_token).json(&agency).send().await;
     assert_eq!(created.unwrap().status(), 201);
     assert_eq!(reported_target(&app, &of_new, "on_time_share").await, 0.93, "a commune: the commune's target");
+}
+
+#[tokio::test]
+async fn a_target_set_through_another_replica_shows_in_this_ones_reports() {
+    // Arrange: two processes on one database. On PostgreSQL the replica keeps its catalogue an
+    // hour, so only the database's announcement of the write can show it; on SQLite it has the
+    // default life (five seconds), the documented bound there.
+    let app = spawn_app().await;
+    let postgres = matches!(app.db, TestDb::Postgres { .. });
+    let db = motcua::db::connect(app.db.url(), 2).await.unwrap();
+    motcua::demo::seed(&db).await.unwrap();
+    let replica = spawn_replica(&app, |s| {
+        if postgres {
+            s.catalogue_cache_ms = 3_600_000;
+        }
+    })
+    .await;
+    let admin = app.admin().await;
+    let report_url = replica.url("/api/v1/indicators?from=2026-01-01&to=2026-12-31&level=commune");
+    let target_now = || async {
+        let report: Value = app.client.get(&report_url).send().await.unwrap().json().await.unwrap();
+        let item = report["items"].as_array().unwrap().iter().find(|i| i["key"] == "on_time_share").cloned();
+        item.unwrap()["target"].clone()
+    };
+    assert_ne!(target_now().await, 0.93, "the seeded target differs from the one set below");
+    assert_ne!(target_now().await, 0.93, "and the replica keeps its catalogue");
+
+    // Act: the target is set through the first process.
+    let body = json!({"indicator": "on_time_share", "level": "commune", "year": 2026, "target": 0.93,
+        "source": "Nghị quyết (thử nghiệm) của HĐND tỉnh"});
+    let response =
+        app.client.put(app.url("/api/v1/admin/targets")).bearer_auth(&admin.access_token).json(&body).send().await;
+    assert_eq!(response.unwrap().status(), 200);
+
+    // Assert: the replica reports it within seconds, not the hour it would keep its catalogue.
+    let started = std::time::Instant::now();
+    while target_now().await != 0.93 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the replica still reports the old target");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    if postgres {
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "heard, not expired");
+    }
 }
