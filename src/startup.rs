@@ -201,7 +201,9 @@ impl Application {
             lookups: Arc::clone(&lookup_cache),
             catalogue: Arc::clone(&indicator_catalogue),
         };
-        let announcements = crate::announcements::listen(&db, hearers);
+        // Listening starts once nothing can fail any more (a failed start leaves no listener
+        // behind) and before serving.
+        let announced_by = db.clone();
         let state = web::Data::new(AppState {
             result_signer,
             payment_providers,
@@ -235,6 +237,7 @@ impl Application {
         .disable_signals()
         .listen(listener)
         .context("start listening")?;
+        let announcements = crate::announcements::listen(&announced_by, hearers);
         let server = match workers {
             Some(n) => server.workers(n),
             None => server,
