@@ -31,7 +31,6 @@ const RETRY_FIRST: Duration = Duration::from_millis(200);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// The caches told about changes made by other processes.
-#[derive(Clone)]
 pub struct Hearers {
     pub lookups: Arc<LookupCache>,
     pub catalogue: Arc<CatalogueCache>,

@@ -230,10 +230,8 @@ impl CatalogueCache {
     /// While `deaf`, writes made by other processes cannot be heard: the snapshot is forgotten
     /// and none is kept until hearing again; a read begun before hearing again is not kept.
     pub fn set_deaf(&self, deaf: bool) {
-        let mut kept = self.kept();
         self.deaf.store(deaf, Ordering::Release);
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        *kept = None;
+        self.invalidate();
     }
 }
 

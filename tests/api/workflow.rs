@@ -334,6 +334,17 @@ async fn audit_verification_detects_a_tampered_event() {
         .await;
 }
 
+/// The public lookup's path of the dossier `id`, with the code and secret its applicant sees.
+async fn lookup_path(app: &TestApp, applicant: &Session, id: &str) -> String {
+    let dossier: Value =
+        app.get_as(&format!("/api/v1/dossiers/{id}"), &applicant.access_token).await.json().await.unwrap();
+    format!(
+        "/api/v1/lookup/{}?secret={}",
+        dossier["code"].as_str().unwrap(),
+        dossier["lookup_secret"].as_str().unwrap()
+    )
+}
+
 #[tokio::test]
 async fn a_transition_through_another_replica_shows_in_this_ones_lookup() {
     // Arrange: two processes on one database. On PostgreSQL the replica keeps a lookup ten
@@ -350,13 +361,7 @@ async fn a_transition_through_another_replica_shows_in_this_ones_lookup() {
     .await;
     let desk = setup(&app).await;
     let (id, version) = submitted(&app, &desk.citizen).await;
-    let dossier: Value =
-        app.get_as(&format!("/api/v1/dossiers/{id}"), &desk.citizen.access_token).await.json().await.unwrap();
-    let lookup = replica.url(&format!(
-        "/api/v1/lookup/{}?secret={}",
-        dossier["code"].as_str().unwrap(),
-        dossier["lookup_secret"].as_str().unwrap()
-    ));
+    let lookup = replica.url(&lookup_path(&app, &desk.citizen, &id).await);
     let state_now =
         || async { app.client.get(&lookup).send().await.unwrap().json::<Value>().await.unwrap()["state"].clone() };
     for _ in 0..20 {
@@ -415,13 +420,7 @@ async fn the_public_lookup_never_shows_a_state_older_than_the_last_transition() 
     .await;
     let desk = setup(&app).await;
     let (id, version) = submitted(&app, &desk.citizen).await;
-    let dossier: Value =
-        app.get_as(&format!("/api/v1/dossiers/{id}"), &desk.citizen.access_token).await.json().await.unwrap();
-    let lookup = app.url(&format!(
-        "/api/v1/lookup/{}?secret={}",
-        dossier["code"].as_str().unwrap(),
-        dossier["lookup_secret"].as_str().unwrap()
-    ));
+    let lookup = app.url(&lookup_path(&app, &desk.citizen, &id).await);
     let state_now =
         || async { app.client.get(&lookup).send().await.unwrap().json::<Value>().await.unwrap()["state"].clone() };
     assert_eq!(state_now().await, "submitted");
