@@ -28,6 +28,7 @@ mod m20261201_000600_create_throughput_pair_months;
 mod m20261201_000601_create_open_dossier_counts;
 mod m20261201_000700_announce_dossier_changes;
 mod m20261201_000701_announce_catalogue_changes;
+mod m20261202_000800_outbox_claim_in_index_order;
 mod summed_copy;
 
 /// Applies the migrations in order.
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000601_create_open_dossier_counts::Migration),
             Box::new(m20261201_000700_announce_dossier_changes::Migration),
             Box::new(m20261201_000701_announce_catalogue_changes::Migration),
+            Box::new(m20261202_000800_outbox_claim_in_index_order::Migration),
         ]
     }
 }

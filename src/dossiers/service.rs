@@ -253,6 +253,8 @@ async fn submit_once(
     if !missing.is_empty() {
         return Err(DossierError::MissingDocuments(missing));
     }
+    // Before the running number, which the submission holds until it commits.
+    let addressee = crate::notify::service::addressee(&txn, &dossier).await.context("find the notice's addressee")?;
     let now = workflow::truncate_to_micros(Utc::now());
     let by = Submitter { actor: Actor::Citizen, actor_id: citizen.id, note: None };
     let data = serde_json::json!({"channel": dossier.channel.as_str()});
@@ -264,7 +266,7 @@ async fn submit_once(
         store::save_idempotent(&txn, citizen.id, &key.key, &response, now).await?;
     }
     let data = serde_json::json!({"channel": submitted.channel.as_str()});
-    crate::notify::service::notify_applicant(&txn, public_url, &submitted, Action::Submit, &data)
+    crate::notify::service::notify_addressee(&txn, public_url, addressee, &submitted, Action::Submit, &data)
         .await
         .context("queue the applicant's notice")?;
     txn.commit().await.context("commit submit")?;

@@ -100,10 +100,11 @@ fn claimable(kinds: &[&'static str], now: DateTime<Utc>) -> Condition {
 /// one ordering key: the later one is behind the earlier, still pending one.
 ///
 /// # Implementation Notes
-/// One query per kind, merged here: with the kind fixed, the claim index `(state, kind, run_at)`
-/// yields the oldest first and the query stops after `limit` rows; with `kind IN (…)` SQLite
-/// sorts every due job of those kinds first (5.6 ms under 5,000 waiting mails, 0.2 ms per kind),
-/// holding the write lock meanwhile.
+/// One query per kind, merged here: with the kind fixed, the claim index `(kind, state, run_at,
+/// id)` yields the jobs in the claim's order and the query stops after `limit` rows; with `kind
+/// IN (…)` SQLite sorts every due job of those kinds first (5.6 ms under 5,000 waiting mails,
+/// 0.2 ms per kind), holding the write lock meanwhile, and without the id in the index
+/// PostgreSQL sorted every pending job of the kind (51 ms under 6,700 waiting mails).
 pub(super) async fn find_claimable(
     db: &impl ConnectionTrait,
     kinds: &[&'static str],

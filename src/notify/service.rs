@@ -70,6 +70,42 @@ pub async fn enqueue_dossier_notice(
     enqueue_mail(db, mail, Some(dossier_ordering_key(notice.dossier_id)), None).await
 }
 
+/// Who a dossier's notices go to and what they call its procedure: read before the change when a
+/// caller holds a lock it wants to keep short (see [`notify_addressee`]).
+#[derive(Debug, Clone)]
+pub struct Addressee {
+    email: String,
+    full_name: String,
+    procedure_name: String,
+}
+
+/// The addressee of `dossier`'s notices: its applicant's address and name and its procedure's
+/// name; `None` when the applicant has no account (nothing can be sent then). Works inside the
+/// caller's transaction.
+///
+/// # Errors
+/// On storage failure.
+pub async fn addressee(db: &impl ConnectionTrait, dossier: &Dossier) -> Result<Option<Addressee>, NotifyError> {
+    let contact = crate::identity::service::contact(db, dossier.applicant_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("find the applicant: {e}"))?;
+    let Some(contact) = contact else {
+        tracing::warn!(dossier.id = %dossier.id, "the applicant has no account; no notice sent");
+        return Ok(None);
+    };
+    let procedure_name = procedure_service::find_procedure_name(db, &dossier.procedure_code)
+        .await
+        .map_err(|e| anyhow::anyhow!("find the procedure: {e}"))?
+        .unwrap_or_else(|| dossier.procedure_code.clone());
+    Ok(Some(Addressee { email: contact.email, full_name: contact.full_name, procedure_name }))
+}
+
+/// Whether the applicant is told about `action` (assign, propose_result and send_back are the
+/// desk's own business).
+fn applicant_is_told(action: Action) -> bool {
+    !matches!(action, Action::Assign | Action::ProposeResult | Action::SendBack)
+}
+
 /// Queues the applicant's notice of `action` on `dossier` (as it is after the change), looking
 /// up the applicant's address and name and the procedure's name. For the workflow and the
 /// submission, right before they commit.
@@ -83,26 +119,36 @@ pub async fn notify_applicant(
     action: Action,
     data: &serde_json::Value,
 ) -> Result<(), NotifyError> {
-    if matches!(action, Action::Assign | Action::ProposeResult | Action::SendBack) {
+    if !applicant_is_told(action) {
         return Ok(());
     }
-    let contact = crate::identity::service::contact(db, dossier.applicant_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("find the applicant: {e}"))?;
-    let Some(contact) = contact else {
-        tracing::warn!(dossier.id = %dossier.id, "the applicant has no account; no notice sent");
+    let addressee = addressee(db, dossier).await?;
+    notify_addressee(db, public_url, addressee, dossier, action, data).await
+}
+
+/// [`notify_applicant`] with the addressee read earlier ([`addressee`]). A submission reads it
+/// before it takes the agency's running number: on PostgreSQL the number's row stays locked
+/// until the commit, and every submission to the agency waits for it (BENCHMARKS.md, issue 9).
+///
+/// # Errors
+/// On storage failure.
+pub async fn notify_addressee(
+    db: &impl ConnectionTrait,
+    public_url: &str,
+    addressee: Option<Addressee>,
+    dossier: &Dossier,
+    action: Action,
+    data: &serde_json::Value,
+) -> Result<(), NotifyError> {
+    let Some(addressee) = addressee.filter(|_| applicant_is_told(action)) else {
         return Ok(());
     };
-    let procedure_name = procedure_service::find_procedure_name(db, &dossier.procedure_code)
-        .await
-        .map_err(|e| anyhow::anyhow!("find the procedure: {e}"))?
-        .unwrap_or_else(|| dossier.procedure_code.clone());
     let notice = DossierNotice {
-        to: contact.email,
-        applicant_name: contact.full_name,
+        to: addressee.email,
+        applicant_name: addressee.full_name,
         dossier_id: dossier.id,
         dossier_code: dossier.code.clone(),
-        procedure_name,
+        procedure_name: addressee.procedure_name,
         action,
         to_state: dossier.state,
         due_at: dossier.due_at,
