@@ -230,6 +230,7 @@ impl Application {
                 .app_data(extractors::path_config())
                 .app_data(extractors::form_config(json_limit))
                 .default_service(web::to(route_not_found))
+                .wrap(from_fn(middleware::refuse_nul_characters))
                 .wrap(cors(&state.settings.cors_origins))
                 .wrap(from_fn(middleware::request_context))
                 .wrap(middleware::security_headers())

@@ -87,8 +87,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 /// Parses a JSON document, naming the field of a data error.
 ///
 /// # Errors
-/// 400 `malformed_json` for syntax errors, 400 `validation_failed` with the field for data errors.
+/// 400 `malformed_json` for syntax errors, 400 `validation_failed` with the field for data errors,
+/// 400 `nul_character` for a string holding a NUL character (`\u0000`): no field of this API
+/// accepts one, and PostgreSQL refuses NUL in text and JSONB, so it would fail in the database
+/// (see [`super::middleware::refuse_nul_characters`] for paths and query strings).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(body) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "nul_character",
+            "the body contains a NUL character (\\u0000), which no field accepts",
+        ));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -115,4 +125,31 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         }
         ApiError::validation(vec![FieldError { field, message: message.to_owned() }])
     })
+}
+
+/// Whether a JSON text escapes a NUL character: `\u0000` whose backslash is not itself escaped
+/// (`\\u0000` is a backslash followed by text). A raw NUL byte is not valid JSON anyway.
+fn has_nul_escape(body: &[u8]) -> bool {
+    body.windows(6).enumerate().any(|(at, w)| {
+        w.eq_ignore_ascii_case(b"\\u0000") && body[..at].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_escaped_nul_is_found_but_an_escaped_backslash_before_u0000_is_text() {
+        assert!(has_nul_escape(br#"{"name": "a\u0000b"}"#));
+        assert!(has_nul_escape(br#"{"name": "\\\u0000"}"#), "an escaped backslash, then a NUL");
+        assert!(!has_nul_escape(br#"{"name": "\\u0000"}"#), "a backslash, then the text u0000");
+        assert!(!has_nul_escape(br#"{"name": "u0000"}"#));
+    }
+
+    #[test]
+    fn a_body_with_a_nul_is_a_nul_character_problem() {
+        let error = parse::<serde_json::Value>(br#"{"note": "x\u0000"}"#).err().map(|e| e.code().to_owned());
+        assert_eq!(error.as_deref(), Some("nul_character"));
+    }
 }

@@ -77,6 +77,36 @@ pub async fn request_context(
     Ok(response)
 }
 
+/// Refuses a request whose path or query string carries a NUL character (`%00`) with a 400
+/// `nul_character` problem. No identifier, code or filter of this API contains one, and
+/// PostgreSQL refuses NUL in text outright: left through, such a parameter became a database
+/// error and a 500 there (found by schemathesis on `/indicators/by-month?procedure=%15%00`),
+/// while SQLite stored or matched it. JSON bodies get the same rule in [`super::json::parse`].
+///
+/// # Errors
+/// Never: a refusal is a problem response, so that its code reaches the client as is.
+pub async fn refuse_nul_characters(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let uri = req.uri().path_and_query().map_or("", |p| p.as_str());
+    if has_encoded_nul(uri) {
+        let problem = ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "nul_character",
+            "the path or query string contains a NUL character (%00), which no parameter accepts",
+        );
+        return Ok(req.into_response(problem.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Whether `uri` carries `%00` (the only way a NUL reaches a path or query string: a raw NUL
+/// byte is not a valid request line).
+fn has_encoded_nul(uri: &str) -> bool {
+    uri.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
 /// Replaces a non-problem error body (actix's plain-text 404/405/413, a CORS refusal…) with a
 /// problem carrying a stable code, keeping the other headers (e.g. `Allow`, `Retry-After`).
 fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
@@ -123,6 +153,14 @@ mod tests {
     use actix_web::{test, web, App, HttpResponse};
 
     use super::*;
+
+    #[actix_web::test]
+    async fn only_a_percent_encoded_nul_counts_as_one() {
+        assert!(has_encoded_nul("/api/v1/indicators/by-month?procedure=%15%00"));
+        assert!(has_encoded_nul("/api/v1/procedures/%00"));
+        assert!(!has_encoded_nul("/api/v1/procedures/1.000123?q=%2500"), "an encoded '%' before 00 is text");
+        assert!(!has_encoded_nul("/api/v1/dossiers?page=100&per_page=00"));
+    }
 
     async fn panics() -> HttpResponse {
         panic!("boom")

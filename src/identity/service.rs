@@ -390,6 +390,11 @@ pub async fn client_credentials(
     client_secret: &str,
     requested: Option<&str>,
 ) -> Result<(String, Scopes), IdentityError> {
+    // No client id holds a NUL, and PostgreSQL cannot even compare one (a form body or Basic
+    // credentials can carry it past the NUL checks of paths, query strings and JSON).
+    if client_id.contains('\0') {
+        return Err(IdentityError::InvalidClient);
+    }
     let client = store::find_api_client_by_client_id(db, client_id).await?;
     let presented = secret_hash(client_secret);
     let client = match client {

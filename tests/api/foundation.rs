@@ -36,6 +36,25 @@ async fn unknown_routes_and_methods_are_problem_404s() {
 }
 
 #[tokio::test]
+async fn a_nul_character_in_a_path_query_or_body_is_a_400_problem_and_nothing_is_stored() {
+    // PostgreSQL refuses NUL in text: these were 500s there (schemathesis, /indicators/by-month).
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let token = &admin.access_token;
+    assert_problem(app.get_as("/api/v1/indicators/by-month?procedure=%15%00", token).await, 400, "nul_character").await;
+    assert_problem(app.get("/api/v1/procedures/1.0%0012").await, 400, "nul_character").await;
+    let agency = serde_json::json!({"code": "000.00.31.H56", "name": "UBND xã\u{0}", "level": "commune"});
+    let problem =
+        assert_problem(app.post_json_as("/api/v1/admin/agencies", &agency, token).await, 400, "nul_character").await;
+    assert!(problem["detail"].as_str().unwrap().contains("NUL"));
+    // Nothing was stored: the same code is still free.
+    let agency = serde_json::json!({"code": "000.00.31.H56", "name": "UBND xã Bình Minh", "level": "commune"});
+    assert_eq!(app.post_json_as("/api/v1/admin/agencies", &agency, token).await.status(), 201);
+    // An encoded '%' before 00 is plain text, not a NUL.
+    assert_eq!(app.get_as("/api/v1/indicators/by-month?procedure=%2500", token).await.status(), 200);
+}
+
+#[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
     for path in ["/health/live", "/no/such/route"] {

@@ -320,6 +320,24 @@ async fn client_credentials_issue_scoped_tokens_by_form_json_and_basic_auth() {
         )
         .await;
     assert_problem(wrong_secret, 401, "oauth_invalid_client").await;
+    // A NUL in a form field or in Basic credentials names no client (it was a 500 on PostgreSQL).
+    let nul_in_form = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", "mc_\0"), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(nul_in_form, 401, "oauth_invalid_client").await;
+    let nul_in_basic = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .basic_auth("mc_\0", Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(nul_in_basic, 401, "oauth_invalid_client").await;
     let wrong_grant = app
         .post_json("/api/v1/auth/token", &json!({"grant_type": "password", "client_id": id, "client_secret": secret}))
         .await;
