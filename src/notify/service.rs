@@ -140,7 +140,10 @@ pub async fn notify_addressee(
     action: Action,
     data: &serde_json::Value,
 ) -> Result<(), NotifyError> {
-    let Some(addressee) = addressee.filter(|_| applicant_is_told(action)) else {
+    if !applicant_is_told(action) {
+        return Ok(());
+    }
+    let Some(addressee) = addressee else {
         return Ok(());
     };
     let notice = DossierNotice {
